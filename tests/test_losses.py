@@ -23,7 +23,9 @@ HNL_SETTINGS = [  # (temperature, beta, tau_plus): Table 1 values and the specia
 ]
 
 
-def pair(b: int = 8, d: int = 16, seed: int = 0, dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+def pair(
+    b: int = 8, d: int = 16, seed: int = 0, dtype: torch.dtype = torch.float64
+) -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(seed)
     z1 = torch.randn(b, d, generator=g, dtype=dtype)
     # Correlated views, so positives are more similar than negatives as in training.
@@ -87,7 +89,9 @@ def loop_nt_xent(a: torch.Tensor, b: torch.Tensor, t: float) -> float:
     return sum(losses) / len(losses)
 
 
-def reference_broadcast(pos: torch.Tensor, neg: torch.Tensor, t: float, beta: float, tau: float, n: int) -> torch.Tensor:
+def reference_broadcast(
+    pos: torch.Tensor, neg: torch.Tensor, t: float, beta: float, tau: float, n: int
+) -> torch.Tensor:
     """Literal transcription of the published estimator's tensor shapes: pos (2B, 1), neg (2B, M)."""
     imp = (beta * neg.log()).exp()
     reweight_neg = (imp * neg).sum(dim=-1) / imp.mean(dim=-1)  # (2B,)

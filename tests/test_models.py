@@ -58,7 +58,8 @@ def reference_positions(max_len: int, d_model: int) -> torch.Tensor:
 def test_csshar_batch_first_equals_the_sequence_first_reference(grad: bool) -> None:
     torch.manual_seed(0)
     enc = CssharEncoder(in_channels=6, length=50).eval()
-    ref = nn.TransformerEncoder(nn.TransformerEncoderLayer(d_model=128, nhead=2), num_layers=2, enable_nested_tensor=False).eval()
+    layer = nn.TransformerEncoderLayer(d_model=128, nhead=2)  # sequence-first, as the reference
+    ref = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False).eval()
     ref.load_state_dict(enc.transformer.state_dict())
     x = torch.randn(4, 6, 50)
     with torch.set_grad_enabled(grad):

@@ -37,7 +37,9 @@ def cross_modal_hnl(
     negatives = ~torch.eye(b, dtype=torch.bool, device=logits.device).repeat(2, 1)
     log_r = log_reweighted_mass(rows, negatives, beta, count=b - 1)
     if reference_compat:
-        log_ng = log_negative_mass(pos[:, None], log_r[None, :], temperature=temperature, tau_plus=tau_plus, n=2 * b - 2)
+        log_ng = log_negative_mass(
+            pos[:, None], log_r[None, :], temperature=temperature, tau_plus=tau_plus, n=2 * b - 2
+        )
         return hnl_loss_terms(pos[:, None], log_ng).mean()
     log_ng = log_negative_mass(pos, log_r, temperature=temperature, tau_plus=tau_plus, n=b - 1)
     return hnl_loss_terms(pos, log_ng).mean()

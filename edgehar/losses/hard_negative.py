@@ -65,8 +65,6 @@ def log_negative_mass(
     return torch.clamp(debiased, min=log_floor)
 
 
-def hnl_loss_terms(
-    pos_logit: torch.Tensor, log_ng: torch.Tensor
-) -> torch.Tensor:
+def hnl_loss_terms(pos_logit: torch.Tensor, log_ng: torch.Tensor) -> torch.Tensor:
     """-log(pos / (pos + Ng)) from logarithms, elementwise (broadcasting as ``log_negative_mass`` did)."""
     return F.softplus(log_ng - pos_logit)

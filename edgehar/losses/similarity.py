@@ -16,7 +16,9 @@ from edgehar.errors import EdgeharError
 def check_pair(z1: torch.Tensor, z2: torch.Tensor, name: str) -> None:
     """Both batches must be (B, D) with the same shape and B >= 2 (a row needs a negative)."""
     if z1.dim() != 2 or z1.shape != z2.shape:
-        raise EdgeharError(f"{name}: expected two (B, D) batches of equal shape, got {tuple(z1.shape)} and {tuple(z2.shape)}")
+        raise EdgeharError(
+            f"{name}: expected two (B, D) batches of equal shape, got {tuple(z1.shape)} and {tuple(z2.shape)}"
+        )
     if z1.shape[0] < 2:
         raise EdgeharError(f"{name}: a batch of {z1.shape[0]} has no negatives; use at least 2 samples")
 
