@@ -27,6 +27,7 @@ app = typer.Typer(
 
 # Modules under edgehar.cli that define a working command; order sets --help order.
 COMMAND_MODULES: list[str] = [
+    "datasets",
 ]
 
 
