@@ -1,0 +1,103 @@
+"""Writing the synthetic dataset in the UTD-MHAD raw layout, and the embedded default copy.
+
+The files are what the UTD-MHAD loader reads (``Inertial/*_inertial.mat`` with ``d_iner``,
+``Skeleton/*_skeleton.mat`` with ``d_skel``), plus ``edgehar_dataset.json`` so the loader uses the
+synthetic label names and rates instead of UTD-MHAD's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from edgehar.data.synth.activities import ACTIVITIES
+from edgehar.data.synth.body import JOINT_NAMES
+from edgehar.data.synth.trial import IMU_RATE_HZ, SKELETON_RATE_HZ, generate_trial
+from edgehar.errors import EdgeharError
+
+# Bump whenever the generated numbers change, so cached default copies are regenerated.
+GENERATOR_VERSION = "1"
+INFO_FILE = "edgehar_dataset.json"
+IMU_CHANNELS = ("acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z")
+IMU_UNITS = ("g", "g", "g", "deg/s", "deg/s", "deg/s")
+
+
+def dataset_info(seed: int) -> dict:
+    """The self-description written next to the data (names, rates, channels, joints)."""
+    return {
+        "name": "synthetic",
+        "label_names": [a.name for a in ACTIVITIES],
+        "imu_rate_hz": IMU_RATE_HZ,
+        "skeleton_rate_hz": SKELETON_RATE_HZ,
+        "imu_channels": list(IMU_CHANNELS),
+        "imu_units": list(IMU_UNITS),
+        "joint_names": list(JOINT_NAMES),
+        "imu_sites": {a.name: ("right wrist" if a.sensor == "wrist" else "right thigh") for a in ACTIVITIES},
+        "seed": seed,
+        "generator_version": GENERATOR_VERSION,
+    }
+
+
+def write_synthetic_dataset(out_dir: str | os.PathLike, *, seed: int = 0, subjects: int = 8, trials: int = 4,
+                            overwrite: bool = False) -> Path:
+    """Generate every (activity, subject, trial) into ``out_dir``; returns the dataset root.
+
+    Refuses a non-empty ``out_dir`` unless ``overwrite``, which replaces only what this writer owns
+    (the Inertial and Skeleton folders and the description file).
+    """
+    from scipy.io import savemat
+
+    if subjects < 1 or trials < 1:
+        raise EdgeharError(f"synthetic dataset needs at least one subject and one trial (got {subjects} and {trials})")
+    root = Path(out_dir)
+    if root.exists() and not root.is_dir():
+        raise EdgeharError(f"{root}: exists and is not a directory")
+    if root.exists() and any(root.iterdir()):
+        if not overwrite:
+            raise EdgeharError(f"{root}: directory is not empty (use --force to overwrite)")
+        for name in ("Inertial", "Skeleton"):
+            shutil.rmtree(root / name, ignore_errors=True)
+        (root / INFO_FILE).unlink(missing_ok=True)
+    (root / "Inertial").mkdir(parents=True, exist_ok=True)
+    (root / "Skeleton").mkdir(parents=True, exist_ok=True)
+    for activity in range(len(ACTIVITIES)):
+        for subject in range(1, subjects + 1):
+            for trial in range(1, trials + 1):
+                sample = generate_trial(seed, activity, subject, trial)
+                stem = f"a{activity + 1}_s{subject}_t{trial}"
+                savemat(str(root / "Inertial" / f"{stem}_inertial.mat"), {"d_iner": sample.imu}, do_compression=False)
+                savemat(str(root / "Skeleton" / f"{stem}_skeleton.mat"), {"d_skel": sample.skeleton}, do_compression=False)
+    (root / INFO_FILE).write_text(json.dumps(dataset_info(seed), indent=2) + "\n")
+    return root
+
+
+def cache_root() -> Path:
+    """``$EDGEHAR_CACHE`` or ``~/.cache/edgehar``."""
+    env = os.environ.get("EDGEHAR_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "edgehar"
+
+
+def default_dataset_dir() -> Path:
+    """The embedded default dataset, generated on first use into the cache.
+
+    Generation happens in a private temporary folder renamed into place at the end, so a killed
+    run never leaves a half dataset and concurrent first uses both end up with one complete copy.
+    """
+    final = cache_root() / "synth" / f"v{GENERATOR_VERSION}-seed0"
+    if (final / INFO_FILE).is_file():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    try:
+        write_synthetic_dataset(tmp, seed=0)
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not (final / INFO_FILE).is_file():  # not a concurrent winner: a real failure
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
