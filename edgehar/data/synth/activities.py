@@ -22,15 +22,23 @@ MIN_SECONDS = 2.0
 
 @dataclass(frozen=True)
 class Take:
-    """How one trial is performed: its random source, speed and size relative to nominal."""
+    """How one trial is performed: speed and size relative to nominal, and two random sources.
+
+    ``habit`` is seeded by (subject, activity) and ``rng`` by the trial, so every parameter is a
+    person's habitual way of doing the activity plus a smaller trial-to-trial variation: people
+    differ from each other more than from themselves, which is what makes cross-subject hard.
+    """
 
     rng: np.random.Generator
+    habit: np.random.Generator
     tempo: float
     amp: float
     height: float
 
     def u(self, low: float, high: float) -> float:
-        return float(self.rng.uniform(low, high))
+        """A value around the middle of [low, high]: habit spans the half-range, the trial 60 % of it."""
+        mix = self.habit.uniform(-1.0, 1.0) + 0.6 * self.rng.uniform(-1.0, 1.0)
+        return (low + high) / 2.0 + (high - low) / 2.0 * mix
 
     def d(self, low: float, high: float) -> float:
         """A duration drawn in [low, high] seconds at nominal tempo, scaled by this take's tempo."""
@@ -58,7 +66,7 @@ def swipe(direction: float) -> Callable[[Choreography, Take, float, float], floa
         centre, half = -10.0 + k.u(-5, 5), 45.0 * k.amp
         first, last = centre - direction * half, centre + direction * half
         elev = 80.0 + k.u(-10, 10)
-        t = c.move(t, k.d(0.45, 0.7), r_plane=first, r_elev=elev, r_elbow=25 + k.u(-8, 8), r_pron=-60, r_axial=0)
+        t = c.move(t, k.d(0.45, 0.7), r_plane=first, r_elev=elev, r_elbow=25 + k.u(-8, 8), r_pron=-60 + k.u(-25, 25), r_axial=k.u(-10, 10))
         c.move(t, k.d(0.05, 0.15), trunk_twist=-direction * 4)
         t = c.move(t, k.d(0.4, 0.65), r_plane=last, r_elev=elev + k.u(-8, 8), r_elbow=25 + k.u(-8, 8))
         c.move(t, k.d(0.2, 0.3), trunk_twist=direction * 6)
@@ -78,7 +86,7 @@ def circle(direction: float) -> Callable[[Choreography, Take, float, float], flo
         loops = min(k.u(1.3, 2.4), (budget - 1.6 / k.tempo) * freq)
         radius = 24.0 * k.amp + k.u(-4, 4)
         plane, elev = -15.0 + k.u(-8, 8), 78.0 + k.u(-8, 8)
-        t = c.move(t, k.d(0.45, 0.65), r_plane=plane, r_elev=elev, r_elbow=20 + k.u(-8, 8), r_pron=-70)
+        t = c.move(t, k.d(0.45, 0.65), r_plane=plane, r_elev=elev, r_elbow=20 + k.u(-8, 8), r_pron=-70 + k.u(-25, 25))
         stop = t + loops / freq
         phase = k.u(0, 2 * np.pi)
         ramp = min(0.3, (stop - t) / 3)
@@ -95,7 +103,7 @@ def wave(c: Choreography, k: Take, t: float, budget: float) -> float:
     """Hand raised beside the head, forearm swinging side to side at the elbow."""
     freq = k.u(1.5, 2.5) * k.tempo
     t = c.move(t, k.d(0.45, 0.7), r_plane=-70 + k.u(-10, 10), r_elev=85 + k.u(-10, 10), r_axial=k.u(-10, 10),
-               r_elbow=90 + k.u(-10, 10), r_pron=-80)
+               r_elbow=90 + k.u(-10, 10), r_pron=-80 + k.u(-25, 25))
     cycles = k.count(2, 4, 1 / freq, budget - 1.6 / k.tempo)
     stop = t + cycles / freq + 0.1
     c.oscillate("r_elbow", t, stop, freq, 28.0 * k.amp, k.u(-0.5, 0.5), 0.15)
@@ -108,7 +116,7 @@ def knock(c: Choreography, k: Take, t: float, budget: float) -> float:
     """Fist raised in front of the face, knocking forward with elbow and wrist."""
     freq = k.u(2.2, 3.4) * k.tempo
     t = c.move(t, k.d(0.45, 0.7), r_plane=-10 + k.u(-10, 10), r_elev=55 + k.u(-10, 10), r_axial=k.u(-15, 5),
-               r_elbow=105 + k.u(-10, 10), r_pron=-40)
+               r_elbow=105 + k.u(-10, 10), r_pron=-40 + k.u(-25, 25))
     knocks = k.count(2, 4, 1 / freq + 0.1, budget - 1.6 / k.tempo)
     stop = t + knocks / freq + 0.1
     c.oscillate("r_elbow", t, stop, freq, 12.0 * k.amp, k.u(-0.5, 0.5), 0.1)
@@ -121,7 +129,7 @@ def clap(c: Choreography, k: Take, t: float, budget: float) -> float:
     """Both arms forward, hands meeting repeatedly in front of the chest."""
     freq = k.u(1.3, 2.1) * k.tempo
     open_plane = -30 + k.u(-8, 8)
-    t = c.move(t, k.d(0.45, 0.7), **_both(plane=open_plane, elev=70 + k.u(-10, 10), elbow=30 + k.u(-10, 10), pron=80))
+    t = c.move(t, k.d(0.45, 0.7), **_both(plane=open_plane, elev=70 + k.u(-10, 10), elbow=30 + k.u(-10, 10), pron=80 + k.u(-20, 20)))
     claps = k.count(3, 5, 1 / freq, budget - 1.6 / k.tempo)
     stop = t + claps / freq
     for side in ("r", "l"):
@@ -132,7 +140,7 @@ def clap(c: Choreography, k: Take, t: float, budget: float) -> float:
 
 def punch(c: Choreography, k: Take, t: float, budget: float) -> float:
     """Boxing guard, then fast straight punches with the right arm."""
-    guard = dict(plane=-5 + k.u(-8, 8), elev=40 + k.u(-8, 8), elbow=125 + k.u(-8, 8), pron=-80)
+    guard = dict(plane=-5 + k.u(-8, 8), elev=40 + k.u(-8, 8), elbow=125 + k.u(-8, 8), pron=-80 + k.u(-20, 20))
     t = c.move(t, k.d(0.45, 0.65), **_both(**guard))
     per = (0.14 + 0.24 + 0.2) / k.tempo
     for _ in range(k.count(2, 4, per, budget - 1.4 / k.tempo)):
@@ -147,7 +155,7 @@ def punch(c: Choreography, k: Take, t: float, budget: float) -> float:
 
 def push(c: Choreography, k: Take, t: float, budget: float) -> float:
     """Both hands from the chest pushing forward slowly, palms out."""
-    chest = dict(plane=-15 + k.u(-8, 8), elev=45 + k.u(-8, 8), elbow=120 + k.u(-8, 8), pron=-85, wrist=-50)
+    chest = dict(plane=-15 + k.u(-8, 8), elev=45 + k.u(-8, 8), elbow=120 + k.u(-8, 8), pron=-85 + k.u(-15, 15), wrist=-50 + k.u(-15, 15))
     t = c.move(t, k.d(0.5, 0.7), **_both(**chest))
     per = 1.6 / k.tempo
     for _ in range(k.count(1, 2, per, budget - 1.2 / k.tempo)):
@@ -170,7 +178,7 @@ def throw(c: Choreography, k: Take, t: float, budget: float) -> float:
 
 def arm_curl(c: Choreography, k: Take, t: float, budget: float) -> float:
     """Biceps curls: forearm supinated, elbow flexing and extending."""
-    t = c.move(t, k.d(0.3, 0.45), r_pron=80, r_elbow=15, r_plane=-10 + k.u(-5, 5), r_elev=10 + k.u(-5, 5))
+    t = c.move(t, k.d(0.3, 0.45), r_pron=80 + k.u(-25, 10), r_elbow=15, r_plane=-10 + k.u(-5, 5), r_elev=10 + k.u(-5, 5))
     up, down = k.d(0.5, 0.75), k.d(0.5, 0.75)
     for _ in range(k.count(2, 3, up + down, budget - 0.8 / k.tempo)):
         t = c.move(t, up, r_elbow=min(75 + 60 * k.amp, 145.0), r_elev=14)

@@ -23,9 +23,9 @@ SKELETON_RATE_HZ = 30
 INTERNAL_RATE_HZ = 600  # a common multiple of both output rates
 
 # Channels that wobble a little on every take (degrees), so no two repetitions are identical.
-_WOBBLE = {"r_plane": 3.0, "r_elev": 3.0, "r_elbow": 3.0, "r_pron": 5.0, "r_axial": 3.0, "r_wrist": 4.0,
-           "l_plane": 3.0, "l_elev": 3.0, "l_elbow": 3.0, "trunk_lean": 1.5, "trunk_side": 1.0,
-           "trunk_twist": 1.5, "neck": 2.0, "pelvis_yaw": 1.5}
+_WOBBLE = {"r_plane": 5.0, "r_elev": 5.0, "r_elbow": 5.0, "r_pron": 8.0, "r_axial": 5.0, "r_wrist": 6.0,
+           "l_plane": 4.0, "l_elev": 4.0, "l_elbow": 4.0, "trunk_lean": 2.5, "trunk_side": 1.5,
+           "trunk_twist": 2.5, "neck": 2.0, "pelvis_yaw": 2.0}
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def make_subject(seed: int, subject: int) -> Subject:
     posture = {"r_elev": rng.normal(0, 3), "r_plane": rng.normal(0, 5), "r_elbow": rng.normal(0, 5),
                "l_elev": rng.normal(0, 3), "l_plane": rng.normal(0, 5), "trunk_lean": rng.normal(0, 2)}
     return Subject(body, float(np.exp(rng.normal(0, 0.12))), float(np.exp(rng.normal(0, 0.12))),
-                   posture, float(rng.normal(0, 15)))
+                   posture, float(rng.normal(0, 30)))
 
 
 @dataclass
@@ -79,8 +79,10 @@ def generate_trial(seed: int, activity: int, subject: int, trial: int, *, ideal:
     who = make_subject(seed, subject)
     act = ACTIVITIES[activity]
     rng = np.random.default_rng([seed, subject, activity, trial, 0x7A1])
-    take = Take(rng, tempo=who.tempo * float(np.exp(rng.normal(0, 0.1))), amp=who.amp * float(np.exp(rng.normal(0, 0.1))),
-                height=who.body.height)
+    habit = np.random.default_rng([seed, subject, activity, 0x4AB])
+    tempo = who.tempo * float(np.exp(habit.normal(0, 0.15) + rng.normal(0, 0.08)))
+    amp = who.amp * float(np.exp(habit.normal(0, 0.15) + rng.normal(0, 0.08)))
+    take = Take(rng, habit, tempo=tempo, amp=amp, height=who.body.height)
     pre, post = rng.uniform(0.25, 0.6), rng.uniform(0.2, 0.5)
     plan = Choreography()
     end = act.build(plan, take, pre, MAX_SECONDS - pre - post)
