@@ -117,4 +117,4 @@ def check_finite(array: np.ndarray, source: str, what: str) -> None:
     """Reject NaN/inf early, naming the file, because they silently poison every later step."""
     if not np.all(np.isfinite(array)):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
-        raise EdgeharError(f"{source}: {what} contains {bad} NaN/inf value(s)")
+        raise EdgeharError(f"{source}: {bad} NaN/inf value(s) in {what}")
