@@ -1,0 +1,1 @@
+"""Where predictions go: the live console, JSON lines, MQTT. All receive the same records."""
