@@ -91,7 +91,7 @@ class RecordingWriter:
         lines = []
         for i, row in enumerate(block):
             dev = "" if device_time_us is None else str(int(round(device_time_us + i * step_us)))
-            values = ",".join(f"{v:.7g}" for v in row.tolist())
+            values = ",".join(map(str, row))  # numpy's shortest text that reads back to the same float32
             lines.append(f"{self.samples_written + i},{host:.6f},{dev},{values}\n")
         self._file.write("".join(lines))
         self.samples_written += block.shape[0]
