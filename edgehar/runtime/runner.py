@@ -54,15 +54,17 @@ class StreamRun:
 
     def _deliver(self, results: list[WindowResult]) -> None:
         for result in results:
+            lat = result.latency
+            if lat:
+                lat["host"] = lat["preprocess"] + lat["window"] + lat["postprocess"]
             t0 = time.perf_counter()
             self._emit(window_record(result, self.labels))
             for event in result.events:
                 self._emit(event_record(event, self.labels, result.host_time))
-            lat = result.latency
             if lat:
-                lat["postprocess"] = lat.get("postprocess", 0.0) + time.perf_counter() - t0
-                lat["host"] = lat.get("preprocess", 0.0) + lat["window"] + lat["postprocess"]
-                self.latency.record(**lat)
+                # The record cannot contain its own writing time; the summary's figures do.
+                out = time.perf_counter() - t0
+                self.latency.record(**{**lat, "postprocess": lat["postprocess"] + out, "host": lat["host"] + out})
             if self.max_windows is not None and self.pipeline.counters.windows >= self.max_windows:
                 self.stop()
 
