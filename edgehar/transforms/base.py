@@ -103,6 +103,6 @@ def build(
             raise EdgeharError(f"{what}.{name}.{unknown[0]}: unknown parameter (accepted: {', '.join(sorted(accepted))})")
         try:
             augs.append(cls(**params, reference_compat=reference_compat))
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, EdgeharError) as exc:
             raise EdgeharError(f"{what}.{name}: {exc}") from exc
     return Compose(augs)

@@ -76,8 +76,8 @@ class Rotation(Augmentation):
     def transform(self, x: torch.Tensor, g: torch.Generator | None) -> torch.Tensor:
         if self.reference_compat:
             return x * (randint(0, 2, tuple(x.shape), g=g, device=x.device) * 2 - 1).to(x.dtype)
-        groups = self.groups if self.groups is not None else list(range(0, x.shape[1] - x.shape[1] % 3, 3))
-        if not groups or any(c < 0 or c + 3 > x.shape[1] for c in groups):
+        groups = self.groups if self.groups is not None else list(range(0, x.shape[1], 3))
+        if not groups or (self.groups is None and x.shape[1] % 3) or any(c < 0 or c + 3 > x.shape[1] for c in groups):
             raise EdgeharError(f"rotation: channel groups {groups} do not fit {x.shape[1]} channels (need xyz triplets)")
         r = random_rotations(x.shape[0], self.max_angle_deg, g, x.device).to(x.dtype)
         out = x.clone()
