@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from data_fixtures import write_utd
+from data_fixtures import UTD_ROOT, write_utd
 from scipy.io import savemat
 
 from edgehar.data import PreprocessConfig, load_dataset
@@ -84,3 +84,17 @@ def test_cache_entries_need_no_pickle(tmp_path):
     with np.load(entry, allow_pickle=False) as arrays:
         assert {"imu", "skeleton", "labels"} <= set(arrays.files)
         assert all(arrays[k].dtype != object for k in arrays.files)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not UTD_ROOT.is_dir(), reason=f"UTD-MHAD not found at {UTD_ROOT}")
+def test_second_load_of_real_utd_is_at_least_ten_times_faster(tmp_path):
+    """The issue's figure (benchmarks/data_cache.py prints it); timing-sensitive, hence slow-marked."""
+    import time
+
+    t0 = time.perf_counter()
+    load_dataset(UTD_ROOT, cache_dir=tmp_path)
+    t1 = time.perf_counter()
+    load_dataset(UTD_ROOT, cache_dir=tmp_path)
+    t2 = time.perf_counter()
+    assert (t1 - t0) / (t2 - t1) >= 10
