@@ -53,9 +53,6 @@ def write_utd(
     return root
 
 
-ACTIVITY_FILES = {0: "carrying", 33: "using_phone", 4: "entering"}  # edgehar label -> MMAct file stem
-
-
 def _xyz_csv(rng: np.random.Generator, n: int) -> str:
     rows = [f"2018-01-01 10:00:{i / 100:06.3f},{x:.5f},{y:.5f},{z:.5f}" for i, (x, y, z) in enumerate(rng.standard_normal((n, 3)))]
     return "\n".join(rows) + "\n"
