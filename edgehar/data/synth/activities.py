@@ -41,8 +41,9 @@ class Take:
         return (low + high) / 2.0 + (high - low) / 2.0 * mix
 
     def d(self, low: float, high: float) -> float:
-        """A duration drawn in [low, high] seconds at nominal tempo, scaled by this take's tempo."""
-        return self.u(low, high) / self.tempo
+        """A duration around [low, high] seconds at nominal tempo (never far below ``low``, so no
+        move becomes a jolt), scaled by this take's tempo."""
+        return float(np.clip(self.u(low, high), 0.8 * low, 1.2 * high)) / self.tempo
 
     def count(self, low: int, high: int, per: float, budget: float) -> int:
         """A repetition count in [low, high], reduced so ``count * per`` fits in ``budget``."""
@@ -70,7 +71,7 @@ def swipe(direction: float) -> Callable[[Choreography, Take, float, float], floa
         c.move(t, k.d(0.05, 0.15), trunk_twist=-direction * 4)
         t = c.move(t, k.d(0.4, 0.65), r_plane=last, r_elev=elev + k.u(-8, 8), r_elbow=25 + k.u(-8, 8))
         c.move(t, k.d(0.2, 0.3), trunk_twist=direction * 6)
-        t = c.move(t, k.d(0.1, 0.3), r_plane=last + direction * k.u(0, 8))
+        t = c.move(t, k.d(0.2, 0.35), r_plane=last + direction * k.u(0, 8))
         t = c.move(t, k.d(0.45, 0.7), **_rest("r"), trunk_twist=0)
         return t
 
@@ -101,13 +102,13 @@ def circle(direction: float) -> Callable[[Choreography, Take, float, float], flo
 
 def wave(c: Choreography, k: Take, t: float, budget: float) -> float:
     """Hand raised beside the head, forearm swinging side to side at the elbow."""
-    freq = k.u(1.5, 2.5) * k.tempo
+    freq = k.u(1.4, 2.2) * k.tempo
     t = c.move(t, k.d(0.45, 0.7), r_plane=-70 + k.u(-10, 10), r_elev=85 + k.u(-10, 10), r_axial=k.u(-10, 10),
                r_elbow=90 + k.u(-10, 10), r_pron=-80 + k.u(-25, 25))
     cycles = k.count(2, 4, 1 / freq, budget - 1.6 / k.tempo)
     stop = t + cycles / freq + 0.1
-    c.oscillate("r_elbow", t, stop, freq, 28.0 * k.amp, k.u(-0.5, 0.5), 0.15)
-    c.oscillate("r_plane", t, stop, freq, 6.0 * k.amp, k.u(-0.5, 0.5), 0.15)
+    c.oscillate("r_elbow", t, stop, freq, 25.0 * k.amp, k.u(-0.5, 0.5), 0.25)
+    c.oscillate("r_plane", t, stop, freq, 6.0 * k.amp, k.u(-0.5, 0.5), 0.25)
     c.hold(stop, "r_plane", "r_elev", "r_axial", "r_elbow", "r_pron")
     return c.move(stop, k.d(0.45, 0.7), **_rest("r"))
 
@@ -119,21 +120,21 @@ def knock(c: Choreography, k: Take, t: float, budget: float) -> float:
                r_elbow=105 + k.u(-10, 10), r_pron=-40 + k.u(-25, 25))
     knocks = k.count(2, 4, 1 / freq + 0.1, budget - 1.6 / k.tempo)
     stop = t + knocks / freq + 0.1
-    c.oscillate("r_elbow", t, stop, freq, 12.0 * k.amp, k.u(-0.5, 0.5), 0.1)
-    c.oscillate("r_wrist", t, stop, freq, 18.0 * k.amp, k.u(-0.5, 0.5), 0.1)
+    c.oscillate("r_elbow", t, stop, freq, 10.0 * k.amp, k.u(-0.5, 0.5), 0.2)
+    c.oscillate("r_wrist", t, stop, freq, 15.0 * k.amp, k.u(-0.5, 0.5), 0.2)
     c.hold(stop, "r_plane", "r_elev", "r_axial", "r_elbow", "r_pron")
     return c.move(stop + 0.1, k.d(0.45, 0.7), **_rest("r"))
 
 
 def clap(c: Choreography, k: Take, t: float, budget: float) -> float:
     """Both arms forward, hands meeting repeatedly in front of the chest."""
-    freq = k.u(1.3, 2.1) * k.tempo
+    freq = k.u(1.2, 2.0) * k.tempo
     open_plane = -30 + k.u(-8, 8)
     t = c.move(t, k.d(0.45, 0.7), **_both(plane=open_plane, elev=70 + k.u(-10, 10), elbow=30 + k.u(-10, 10), pron=80 + k.u(-20, 20)))
     claps = k.count(3, 5, 1 / freq, budget - 1.6 / k.tempo)
     stop = t + claps / freq
     for side in ("r", "l"):
-        c.oscillate(f"{side}_plane", t, stop, freq, 16.0 * k.amp, -np.pi / 2, 0.12)
+        c.oscillate(f"{side}_plane", t, stop, freq, 14.0 * k.amp, -np.pi / 2, 0.25)
     c.hold(stop, *[f"{s}_{n}" for s in ("r", "l") for n in ("plane", "elev", "elbow", "pron")])
     return c.move(stop, k.d(0.45, 0.7), **_rest("r"), **_rest("l"))
 
@@ -144,7 +145,7 @@ def punch(c: Choreography, k: Take, t: float, budget: float) -> float:
     t = c.move(t, k.d(0.45, 0.65), **_both(**guard))
     per = (0.14 + 0.24 + 0.2) / k.tempo
     for _ in range(k.count(2, 4, per, budget - 1.4 / k.tempo)):
-        reach = k.u(0.85, 1.0) * k.amp
+        reach = min(k.u(0.85, 1.0) * k.amp, 1.0)
         c.move(t, k.d(0.12, 0.16), trunk_twist=-12 * reach)
         t = c.move(t, k.d(0.12, 0.16), r_plane=5, r_elev=40 + 45 * reach, r_elbow=125 - 117 * reach, r_pron=-90)
         c.move(t, k.d(0.2, 0.28), trunk_twist=0)
@@ -169,7 +170,7 @@ def throw(c: Choreography, k: Take, t: float, budget: float) -> float:
     """Overarm throw: wind-up behind the head, a fast release, follow-through, back to rest."""
     t = c.move(t, k.d(0.6, 0.85), r_plane=-85 + k.u(-10, 10), r_elev=125 + k.u(-10, 10), r_axial=-70 + k.u(-10, 10),
                r_elbow=95 + k.u(-10, 10), trunk_twist=-20 * k.amp, l_elev=55, l_plane=-10)
-    t = c.move(t, k.d(0.05, 0.25), r_elev=125 + k.u(-5, 10))
+    t = c.move(t, k.d(0.1, 0.3), r_elev=125 + k.u(-5, 10))
     t = c.move(t, k.d(0.3, 0.45), r_plane=-20, r_elev=75 + k.u(-10, 10), r_axial=10, r_elbow=25, trunk_twist=15 * k.amp,
                l_elev=25, trunk_lean=8)
     t = c.move(t, k.d(0.25, 0.4), r_plane=20 + k.u(-10, 10), r_elev=25, r_axial=0, r_elbow=30, trunk_lean=15)
@@ -192,7 +193,7 @@ def squat(c: Choreography, k: Take, t: float, budget: float) -> float:
     arms = k.u(0.3, 1.0)
     down, up, pause = k.d(0.8, 1.2), k.d(0.8, 1.2), k.u(0.1, 0.3)
     for _ in range(k.count(1, 2, down + up + pause, budget)):
-        depth = k.u(0.28, 0.42) * scale * k.amp
+        depth = min(k.u(0.28, 0.42) * k.amp, 0.45) * scale
         t = c.move(t, down, pelvis_drop=depth, pelvis_fwd=-0.3 * depth, pelvis_tilt=60 * depth,
                    trunk_lean=k.u(5, 20), **_both(elev=80 * arms, plane=-5, elbow=10))
         t = c.move(t + pause, up, pelvis_drop=0, pelvis_fwd=0, pelvis_tilt=0, trunk_lean=0,

@@ -25,6 +25,13 @@ REST_POSE: dict[str, float] = {
 }
 
 
+# Channels in metres; every other channel is an angle in degrees.
+LINEAR_CHANNELS = frozenset({"pelvis_x", "pelvis_fwd", "pelvis_drop"} | {f"{s}_foot_{n}" for s in "rl" for n in ("x", "lift", "fwd")})
+MAX_ANGULAR_ACCEL = 4000.0  # deg/s^2, peak joint acceleration of brisk everyday gestures
+MAX_TRUNK_ACCEL = 1000.0  # deg/s^2, the trunk is heavy and moves the whole upper body
+MAX_LINEAR_ACCEL = 6.0  # m/s^2, peak acceleration of the hips or a stepping foot
+
+
 def min_jerk(s: np.ndarray) -> np.ndarray:
     """Minimum-jerk profile on [0, 1] (clipped outside): 10s^3 - 15s^4 + 6s^5."""
     s = np.clip(s, 0.0, 1.0)
@@ -60,11 +67,20 @@ class Choreography:
         self.end = max(self.end, time)
 
     def move(self, start: float, duration: float, **pose: float) -> float:
-        """Move the given channels from where they are at ``start`` to ``pose``; returns the end time."""
+        """Move the given channels from where they are at ``start`` to ``pose``; returns the end time.
+
+        The move is stretched where needed so that no channel's peak acceleration (5.77 x distance
+        / duration^2 for a minimum-jerk move) exceeds what a limb can do.
+        """
         for name in pose:
             track = self.keys.get(name)
             if not track or track[-1][0] < start:
                 self.hold(start, name)
+        for name, value in pose.items():
+            distance = abs(value - self.keys[name][-1][1])
+            limit = (MAX_LINEAR_ACCEL if name in LINEAR_CHANNELS
+                     else MAX_TRUNK_ACCEL if name.startswith(("trunk", "pelvis", "neck")) else MAX_ANGULAR_ACCEL)
+            duration = max(duration, float(np.sqrt(5.77 * distance / limit)))
         self.key(start + duration, **pose)
         return start + duration
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgehar.data.synth.activities import ACTIVITIES, MAX_SECONDS, MIN_SECONDS, Take
-from edgehar.data.synth.body import Body, forward_kinematics, sample_body
+from edgehar.data.synth.body import J, Body, forward_kinematics, sample_body
 from edgehar.data.synth.choreography import Choreography
 from edgehar.data.synth.imu import SensorErrors, ideal_imu, jittered_mount, nominal_mount
 from edgehar.data.synth.kinect import Camera, kinect_noise
@@ -86,13 +86,15 @@ def generate_trial(seed: int, activity: int, subject: int, trial: int, *, ideal:
     pre, post = rng.uniform(0.25, 0.6), rng.uniform(0.2, 0.5)
     plan = Choreography()
     end = act.build(plan, take, pre, MAX_SECONDS - pre - post)
-    duration = float(np.clip(end + post, MIN_SECONDS, MAX_SECONDS))
+    # a slow take that overruns the longest clip is performed a little faster instead of cut
+    speedup = max(1.0, (end + post) / MAX_SECONDS)
+    duration = max((end + post) / speedup, MIN_SECONDS)
 
     n_imu, n_skel = int(duration * IMU_RATE_HZ), int(duration * SKELETON_RATE_HZ)
     n = int(duration * INTERNAL_RATE_HZ) + 1
     t = np.arange(-1, n + 1) / INTERNAL_RATE_HZ  # one sample of margin each side for the derivatives
     # people do not keep a metronome: warp the timeline by a few tens of milliseconds
-    warp = t + _smooth_wobble(t, rng, 0.02)
+    warp = (t + _smooth_wobble(t, rng, 0.02)) * speedup
     pose = plan.evaluate(warp)
     for name, value in who.posture.items():
         pose[name] = pose[name] + value
@@ -101,7 +103,7 @@ def generate_trial(seed: int, activity: int, subject: int, trial: int, *, ideal:
     kin = forward_kinematics(who.body, pose)
 
     mount = nominal_mount(act.sensor) if ideal else jittered_mount(act.sensor, who.body, who.strap_deg, rng)
-    truth = ideal_imu(kin.joints[:, _joint(mount.joint)], kin.frames[mount.segment], mount, 1.0 / INTERNAL_RATE_HZ)
+    truth = ideal_imu(kin.joints[:, J[mount.joint]], kin.frames[mount.segment], mount, 1.0 / INTERNAL_RATE_HZ)
     pick = np.arange(n_imu) * (INTERNAL_RATE_HZ // IMU_RATE_HZ)  # truth starts at t = 0
     acc, gyro = truth.acc_g[pick], truth.gyro_dps[pick]
     if not ideal:
@@ -114,9 +116,3 @@ def generate_trial(seed: int, activity: int, subject: int, trial: int, *, ideal:
         skeleton = skeleton + kinect_noise(skeleton.shape, SKELETON_RATE_HZ, rng)
     return SynthTrial(activity, subject, trial, np.concatenate([acc, gyro], 1), np.ascontiguousarray(skeleton.transpose(1, 2, 0)),
                       truth.rotation[pick], camera)
-
-
-def _joint(name: str) -> int:
-    from edgehar.data.synth.body import J
-
-    return J[name]

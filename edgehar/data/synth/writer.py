@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from edgehar.data.synth.activities import ACTIVITIES
@@ -19,7 +20,7 @@ from edgehar.data.synth.trial import IMU_RATE_HZ, SKELETON_RATE_HZ, generate_tri
 from edgehar.errors import EdgeharError
 
 # Bump whenever the generated numbers change, so cached default copies are regenerated.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 INFO_FILE = "edgehar_dataset.json"
 IMU_CHANNELS = ("acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z")
 IMU_UNITS = ("g", "g", "g", "deg/s", "deg/s", "deg/s")
@@ -90,6 +91,7 @@ def default_dataset_dir() -> Path:
     if (final / INFO_FILE).is_file():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_partials(final)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     try:
         write_synthetic_dataset(tmp, seed=0)
@@ -101,3 +103,14 @@ def default_dataset_dir() -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _remove_stale_partials(final: Path, max_age_s: float = 3600.0) -> None:
+    """Delete temporary folders left by killed generations (old enough not to be a live one)."""
+    now = time.time()
+    for partial in final.parent.glob(f".{final.name}-*"):
+        try:
+            if partial.is_dir() and now - partial.stat().st_mtime > max_age_s:
+                shutil.rmtree(partial, ignore_errors=True)
+        except FileNotFoundError:  # removed by a concurrent caller
+            continue
