@@ -1,0 +1,240 @@
+"""``edgehar stream`` and ``edgehar record`` as processes: light imports, Ctrl-C, recording a live
+serial board (a pseudo-terminal fed at real rate with edgehar binary frames), a killed recorder,
+and replaying what was recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from runtime_models import CHANNELS, UNITS, make_card, write_tflite
+
+from edgehar.data.recording import RecordingWriter, read_recording
+
+ROOT = Path(__file__).resolve().parents[1]
+UTD = Path(__file__).resolve().parents[2] / "shared/data/utd-mhad"
+
+
+def edgehar(*args: str) -> list[str]:
+    return [sys.executable, "-m", "edgehar.cli.main", *args]
+
+
+def env() -> dict:
+    return {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> Path:
+    return write_tflite(tmp_path_factory.mktemp("m") / "m.tflite", make_card(window_s=2.0, hop_s=0.5, int8=True))
+
+
+def write_take(path: Path, seconds: float, rate: float = 50.0, label: str = "walk") -> np.ndarray:
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    x = np.zeros((n, 6), np.float32)
+    x[:, 0] = t < seconds / 2
+    x[:, 2] = t >= seconds / 2
+    x[:, 3] = np.sin(t)
+    with RecordingWriter(path, channels=CHANNELS, units=UNITS, rate_hz=rate, label=label) as w:
+        for i in range(0, n, 5):
+            w.write(x[i : i + 5], 1000.0 + t[i], int(t[i] * 1e6))
+    return x
+
+
+def test_stream_replay_imports_neither_torch_nor_tensorflow(model, tmp_path):
+    take = tmp_path / "take.csv"
+    write_take(take, 6)
+    report = tmp_path / "modules.json"
+    script = (
+        "import json, sys\n"
+        "from edgehar.cli.main import main\n"
+        "try:\n"
+        f"    main(['stream', {str(model)!r}, '--replay', {str(take)!r}, '--speed', 'max', '-q'])\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "else:\n"
+        "    code = 0\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('torch', 'tensorflow', 'lightning', 'jax')]\n"
+        f"json.dump({{'code': code, 'heavy': heavy}}, open({str(report)!r}, 'w'))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env(), timeout=60)
+    result = json.loads(report.read_text())
+    assert result["code"] in (0, None), proc.stderr
+    assert result["heavy"] == []
+    assert "summary: 300 samples" in proc.stderr and "9 windows" in proc.stderr
+
+
+def test_replay_at_max_speed_gives_every_window(model, tmp_path):
+    take = tmp_path / "take.csv"
+    write_take(take, 10)
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.run(
+        edgehar("stream", str(model), "--replay", str(take), "--speed", "max", "--jsonl", str(out), "-q",
+                "--smooth", "hysteresis:enter=0.5,exit=0.3,dwell=0.5s"),
+        capture_output=True, text=True, env=env(), timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    windows = [r for r in records if r["type"] == "window"]
+    assert len(windows) == (500 - 100) // 25 + 1
+    assert windows[0]["raw_label"] == "x_up" and windows[-1]["raw_label"] == "z_up"
+    assert [(r["event"], r["label"]) for r in records if r["type"] == "event"] == [
+        ("enter", "x_up"), ("exit", "x_up"), ("enter", "z_up"), ("exit", "z_up")
+    ]
+
+
+def test_sigint_ends_cleanly_with_a_summary(model, tmp_path):
+    take = tmp_path / "take.csv"
+    write_take(take, 30)
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen(
+        edgehar("stream", str(model), "--replay", str(take), "--speed", "4", "--jsonl", str(out)),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if out.exists() and out.read_text().count('"type":"window"') >= 3:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=15)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert "summary:" in stdout and "latency ms p50/p99: queue" in stdout
+    last = json.loads(out.read_text().splitlines()[-1])
+    assert last["type"] == "summary" and last["interrupted"] is True
+    assert 3 <= last["windows"] < 50 and last["samples"] < 1500
+    for stage in ("queue", "preprocess", "window", "invoke", "postprocess", "host"):
+        assert set(last["latency_ms"][stage]) == {"p50", "p99"}
+
+
+def test_bad_invocations_are_one_line_errors(model, tmp_path):
+    for args, message in (
+        (["stream", str(model)], "exactly one source"),
+        (["stream", str(model), "--replay", "x.csv", "--serial", "/dev/null"], "exactly one source"),
+        (["stream", str(model), "--replay", str(tmp_path / "none.csv")], "none.csv"),
+        (["stream", str(tmp_path / "none.tflite"), "--replay", "x.csv"], "none.tflite"),
+        (["stream", str(model), "--replay", "x.csv", "--smooth", "median:3"], "--smooth"),
+        (["stream", str(model), "--replay", "x.csv", "--hop", "soon"], "--hop"),
+        (["record", "--label", "walk", "--out", str(tmp_path)], "--serial PORT or --ble"),
+    ):
+        proc = subprocess.run(edgehar(*args), capture_output=True, text=True, env=env(), timeout=60)
+        assert proc.returncode != 0
+        lines = proc.stderr.strip().splitlines()
+        assert lines[-1].startswith("error: ") and message in lines[-1], proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+# -- recording from a live serial board ---------------------------------------------------------------
+class PtyBoard:
+    """A board on a pseudo-terminal: CONFIG then DATA frames (COBS + CRC) at real rate.
+
+    Sample k of channel c holds the value k (mod 2000) + c/10, so a recording proves exactly which
+    samples arrived."""
+
+    def __init__(self, rate: float = 100.0, per_frame: int = 5) -> None:
+        import tty
+
+        self.master, slave = os.openpty()
+        tty.setraw(self.master)
+        tty.setraw(slave)
+        self.port = os.ttyname(slave)
+        self._slave = slave
+        self.rate, self.per_frame = rate, per_frame
+        self.sent = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "PtyBoard":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        from edgehar.protocol.frames import ChannelSpec, ConfigFrame, encode_data, encode_frame
+        from edgehar.protocol.serial_framing import serial_wrap
+
+        specs = tuple(ChannelSpec(c, u, 0.1, 3000.0) for c, u in zip(CHANNELS, UNITS))
+        config = ConfigFrame(int(self.rate * 1000), specs, "pty-board", "test 1", self.per_frame)
+        start = time.monotonic()
+        frame = 0
+        while not self._stop.is_set():
+            if frame % 100 == 0:
+                os.write(self.master, serial_wrap(encode_frame(config)))
+            k = np.arange(self.sent, self.sent + self.per_frame)
+            raw = ((k % 2000)[:, None] * 10 + np.arange(6)[None, :]).astype(np.int16)
+            os.write(self.master, serial_wrap(encode_data(frame & 0xFFFF, round(self.sent * 1e6 / self.rate), raw)))
+            self.sent += self.per_frame
+            frame += 1
+            delay = start + self.sent / self.rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        os.close(self.master)
+        os.close(self._slave)
+
+
+def expected_samples(n: int) -> np.ndarray:
+    k = np.arange(n)
+    return ((k % 2000)[:, None] + np.arange(6)[None, :] / 10).astype(np.float32)
+
+
+def test_record_from_serial_then_replay(model, tmp_path):
+    board = PtyBoard().start()
+    try:
+        proc = subprocess.run(
+            edgehar("record", "--serial", board.port, "--label", "wave", "--duration", "3s", "--out", str(tmp_path / "takes")),
+            capture_output=True, text=True, env=env(), timeout=60,
+        )
+    finally:
+        board.stop()
+    assert proc.returncode == 0, proc.stderr
+    files = list((tmp_path / "takes").glob("wave_*.csv"))
+    assert len(files) == 1 and str(files[0]) in proc.stdout
+    take = read_recording(files[0])
+    assert take.label == "wave" and take.rate_hz == 100.0 and take.channels == CHANNELS
+    assert 280 <= len(take.samples) <= 320 and not take.gaps
+    first = int(round(take.samples[0, 0]))
+    assert np.allclose(take.samples, expected_samples(first + len(take.samples))[first:], atol=1e-4)
+    assert np.all(np.diff(take.device_time_us) == 10_000)
+    out = tmp_path / "out.jsonl"
+    replay = subprocess.run(
+        edgehar("stream", str(model), "--replay", str(files[0]), "--speed", "max", "--jsonl", str(out), "-q"),
+        capture_output=True, text=True, env=env(), timeout=60,
+    )
+    assert replay.returncode == 0, replay.stderr
+    summary = json.loads(out.read_text().splitlines()[-1])
+    assert summary["samples"] == len(take.samples) and summary["gaps"] == 0 and summary["device_rate_hz"] == 100.0
+
+
+def test_killed_recorder_loses_at_most_a_second(tmp_path):
+    board = PtyBoard().start()
+    try:
+        proc = subprocess.Popen(
+            edgehar("record", "--serial", board.port, "--label", "walk", "--out", str(tmp_path)),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not list(tmp_path.glob("walk_*.csv")):
+            time.sleep(0.05)
+        time.sleep(3.0)
+        sent_before_kill = board.sent
+        proc.kill()
+        proc.wait(10)
+    finally:
+        board.stop()
+    take = read_recording(next(tmp_path.glob("walk_*.csv")))
+    first = int(round(take.samples[0, 0]))
+    last = first + len(take.samples)
+    assert np.allclose(take.samples, expected_samples(last)[first:], atol=1e-4)  # contiguous, exact
+    assert sent_before_kill - last <= 100  # <= 1 s of samples at 100 Hz lost
