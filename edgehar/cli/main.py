@@ -28,6 +28,9 @@ app = typer.Typer(
 # Modules under edgehar.cli that define a working command; order sets --help order.
 COMMAND_MODULES: list[str] = [
     "datasets",
+    "train",
+    "stream",
+    "record",
 ]
 
 
