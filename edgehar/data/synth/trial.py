@@ -20,7 +20,7 @@ from edgehar.data.synth.kinect import Camera, kinect_noise
 
 IMU_RATE_HZ = 50
 SKELETON_RATE_HZ = 30
-INTERNAL_RATE_HZ = 600  # a common multiple of both output rates
+INTERNAL_RATE_HZ = 300  # a common multiple of both output rates, fine enough for 2nd-order derivatives
 
 # Channels that wobble a little on every take (degrees), so no two repetitions are identical.
 _WOBBLE = {"r_plane": 5.0, "r_elev": 5.0, "r_elbow": 5.0, "r_pron": 8.0, "r_axial": 5.0, "r_wrist": 6.0,

@@ -47,21 +47,43 @@ def write_synthetic_dataset(out_dir: str | os.PathLike, *, seed: int = 0, subjec
     """Generate every (activity, subject, trial) into ``out_dir``; returns the dataset root.
 
     Refuses a non-empty ``out_dir`` unless ``overwrite``, which replaces only what this writer owns
-    (the Inertial and Skeleton folders and the description file).
+    (the Inertial and Skeleton folders and the description file) and only in a folder that already
+    holds a synthetic dataset, so a mistyped path can never wipe a real one.
     """
-    from scipy.io import savemat
-
     if subjects < 1 or trials < 1:
         raise EdgeharError(f"synthetic dataset needs at least one subject and one trial (got {subjects} and {trials})")
     root = Path(out_dir)
     if root.exists() and not root.is_dir():
         raise EdgeharError(f"{root}: exists and is not a directory")
-    if root.exists() and any(root.iterdir()):
-        if not overwrite:
-            raise EdgeharError(f"{root}: directory is not empty (use --force to overwrite)")
-        for name in ("Inertial", "Skeleton"):
-            shutil.rmtree(root / name, ignore_errors=True)
-        (root / INFO_FILE).unlink(missing_ok=True)
+    try:
+        if root.exists() and any(root.iterdir()):
+            if not overwrite:
+                raise EdgeharError(f"{root}: directory is not empty (use --force to overwrite)")
+            _clear_previous(root)
+        _write(root, seed, subjects, trials)
+    except OSError as exc:
+        raise EdgeharError(f"{root}: cannot write the synthetic dataset ({exc.strerror or exc})") from exc
+    return root
+
+
+def _clear_previous(root: Path) -> None:
+    """Remove an earlier synthetic dataset's files from ``root``, refusing if they are anything else."""
+    ours = [root / "Inertial", root / "Skeleton", root / INFO_FILE]
+    if any(p.exists() for p in ours[:2]):
+        try:
+            is_synthetic = json.loads((root / INFO_FILE).read_text()).get("name") == "synthetic"
+        except (OSError, ValueError, AttributeError):
+            is_synthetic = False
+        if not is_synthetic:
+            raise EdgeharError(f"{root}: holds a dataset that is not a synthetic one; refusing to overwrite it")
+    for path in ours[:2]:
+        shutil.rmtree(path, ignore_errors=True)
+    ours[2].unlink(missing_ok=True)
+
+
+def _write(root: Path, seed: int, subjects: int, trials: int) -> None:
+    from scipy.io import savemat
+
     (root / "Inertial").mkdir(parents=True, exist_ok=True)
     (root / "Skeleton").mkdir(parents=True, exist_ok=True)
     for activity in range(len(ACTIVITIES)):
@@ -71,8 +93,8 @@ def write_synthetic_dataset(out_dir: str | os.PathLike, *, seed: int = 0, subjec
                 stem = f"a{activity + 1}_s{subject}_t{trial}"
                 savemat(str(root / "Inertial" / f"{stem}_inertial.mat"), {"d_iner": sample.imu}, do_compression=False)
                 savemat(str(root / "Skeleton" / f"{stem}_skeleton.mat"), {"d_skel": sample.skeleton}, do_compression=False)
+    # written last: a folder with the description file is a complete dataset
     (root / INFO_FILE).write_text(json.dumps(dataset_info(seed), indent=2) + "\n")
-    return root
 
 
 def cache_root() -> Path:
@@ -90,16 +112,20 @@ def default_dataset_dir() -> Path:
     final = cache_root() / "synth" / f"v{GENERATOR_VERSION}-seed0"
     if (final / INFO_FILE).is_file():
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_partials(final)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_partials(final)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    except OSError as exc:
+        raise EdgeharError(f"{final.parent}: cannot create the dataset cache ({exc.strerror or exc}); "
+                           "set EDGEHAR_CACHE to a writable folder") from exc
     try:
         write_synthetic_dataset(tmp, seed=0)
         try:
             os.rename(tmp, final)
-        except OSError:
+        except OSError as exc:
             if not (final / INFO_FILE).is_file():  # not a concurrent winner: a real failure
-                raise
+                raise EdgeharError(f"{final}: cannot move the generated dataset into place ({exc.strerror or exc})") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
