@@ -254,6 +254,9 @@ def test_default_dataset_is_generated_once_and_atomically(tmp_path: Path, monkey
     stale = parent / f".v{GENERATOR_VERSION}-seed0-killed"  # what a killed generation leaves behind
     (stale / "Inertial").mkdir(parents=True)
     os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    older = parent / f"v{int(GENERATOR_VERSION) - 1}-seed0"  # a complete copy from an older generator
+    older.mkdir()
+    (older / "edgehar_dataset.json").write_text("{}")
     code = "from edgehar.data.synth import default_dataset_dir; print(default_dataset_dir())"
     runs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
     paths = {run.communicate(timeout=120)[0].strip() for run in runs}
@@ -262,7 +265,7 @@ def test_default_dataset_is_generated_once_and_atomically(tmp_path: Path, monkey
     root = Path(paths.pop())
     assert root == parent / f"v{GENERATOR_VERSION}-seed0"
     assert len(list((root / "Inertial").glob("*.mat"))) == len(ACTIVITIES) * 32
-    assert [p.name for p in parent.iterdir()] == [root.name]  # no partial copies left
+    assert [p.name for p in parent.iterdir()] == [root.name]  # no partial or outdated copies left
     monkeypatch.setenv("EDGEHAR_CACHE", str(tmp_path))
     start = time.perf_counter()
     assert default_dataset_dir() == root

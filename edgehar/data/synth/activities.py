@@ -190,7 +190,7 @@ def arm_curl(c: Choreography, k: Take, t: float, budget: float) -> float:
 def squat(c: Choreography, k: Take, t: float, budget: float) -> float:
     """Hips down and back with the trunk leaning forward, arms reaching forward for balance."""
     scale = k.height / 1.72
-    arms = k.u(0.3, 1.0)
+    arms = float(np.clip(k.u(0.3, 1.0), 0.0, 1.0))  # how far the arms reach forward
     down, up, pause = k.d(0.8, 1.2), k.d(0.8, 1.2), k.u(0.1, 0.3)
     for _ in range(k.count(1, 2, down + up + pause, budget)):
         depth = min(k.u(0.28, 0.42) * k.amp, 0.45) * scale
@@ -204,8 +204,8 @@ def squat(c: Choreography, k: Take, t: float, budget: float) -> float:
 def lunge(c: Choreography, k: Take, t: float, budget: float) -> float:
     """Right foot steps forward, both knees bend, then the foot steps back."""
     scale = k.height / 1.72
-    step = k.u(0.55, 0.75) * scale * k.amp
-    depth = k.u(0.2, 0.3) * scale * k.amp
+    step = min(k.u(0.55, 0.75) * k.amp, 0.85) * scale  # longer steps would need the hips lower than
+    depth = min(k.u(0.2, 0.3) * k.amp, 0.35) * scale  # a lunge goes, so feet could not reach the floor
     t = c.move(t, k.d(0.3, 0.4), r_foot_lift=0.1, r_foot_fwd=0.4 * step, pelvis_fwd=0.1 * step, pelvis_drop=0.02)
     t = c.move(t, k.d(0.25, 0.35), r_foot_lift=0.0, r_foot_fwd=step, pelvis_fwd=0.3 * step, pelvis_drop=0.1 * scale)
     t = c.move(t, k.d(0.6, 0.9), pelvis_fwd=0.45 * step, pelvis_drop=depth, l_foot_lift=0.06, l_foot_fwd=0.04,

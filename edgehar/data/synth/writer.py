@@ -20,7 +20,7 @@ from edgehar.data.synth.trial import IMU_RATE_HZ, SKELETON_RATE_HZ, generate_tri
 from edgehar.errors import EdgeharError
 
 # Bump whenever the generated numbers change, so cached default copies are regenerated.
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 INFO_FILE = "edgehar_dataset.json"
 IMU_CHANNELS = ("acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z")
 IMU_UNITS = ("g", "g", "g", "deg/s", "deg/s", "deg/s")
@@ -128,7 +128,16 @@ def default_dataset_dir() -> Path:
                 raise EdgeharError(f"{final}: cannot move the generated dataset into place ({exc.strerror or exc})") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    _remove_older_versions(final)
     return final
+
+
+def _remove_older_versions(final: Path) -> None:
+    """Drop default copies made by older generator versions: they are never read again."""
+    for old in final.parent.glob("v*-seed0"):
+        version = old.name[1:-len("-seed0")]
+        if version.isdigit() and int(version) < int(GENERATOR_VERSION) and (old / INFO_FILE).is_file():
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _remove_stale_partials(final: Path, max_age_s: float = 3600.0) -> None:
