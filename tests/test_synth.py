@@ -19,7 +19,6 @@ from edgehar.data.synth import ACTIVITIES, GENERATOR_VERSION, default_dataset_di
 from edgehar.data.synth.body import J, JOINT_NAMES, forward_kinematics, sample_body
 from edgehar.data.synth.choreography import Choreography
 from edgehar.data.synth.imu import GRAVITY, STANDARD_GRAVITY, ideal_imu, jittered_mount, nominal_mount
-from edgehar.data.synth.rotations import rotation_angle_deg
 from edgehar.data.synth.trial import IMU_RATE_HZ, SKELETON_RATE_HZ
 from edgehar.errors import EdgeharError
 
@@ -29,6 +28,11 @@ WRIST = [a.name for a in ACTIVITIES if a.sensor == "wrist"]
 
 def index(name: str) -> int:
     return NAMES.index(name)
+
+
+def rotation_angle_deg(r: np.ndarray) -> np.ndarray:
+    """Angle of rotation(s) ``r`` (..., 3, 3) in degrees."""
+    return np.degrees(np.arccos(np.clip((np.trace(r, axis1=-2, axis2=-1) - 1.0) / 2.0, -1.0, 1.0)))
 
 
 def still_pose(n: int, **angles: float) -> dict[str, np.ndarray]:

@@ -38,12 +38,6 @@ def axis_angle(axis: np.ndarray, deg: float) -> np.ndarray:
     return np.eye(3) + np.sin(a) * kx + (1.0 - np.cos(a)) * (kx @ kx)
 
 
-def rotation_angle_deg(r: np.ndarray) -> np.ndarray:
-    """Angle of rotation(s) ``r`` (..., 3, 3) in degrees."""
-    cos = (np.trace(r, axis1=-2, axis2=-1) - 1.0) / 2.0
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
-
-
 def body_angular_velocity(r: np.ndarray, dt: float) -> np.ndarray:
     """Angular velocity in the rotating frame (rad/s) of a sampled rotation ``r`` (N, 3, 3).
 

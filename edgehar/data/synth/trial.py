@@ -60,10 +60,6 @@ class SynthTrial:
     sensor_rotation: np.ndarray  # (T, 3, 3) sensor axes in the floor frame at the IMU samples
     camera: Camera
 
-    @property
-    def duration_s(self) -> float:
-        return self.imu.shape[0] / IMU_RATE_HZ
-
 
 def _smooth_wobble(t: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.ndarray:
     """A smooth random signal of about ``amplitude`` (three sinusoids between 0.2 and 1.5 Hz)."""
