@@ -1,0 +1,25 @@
+/* Host stand-in for Arduino_BMI270_BMM150 (Nano 33 BLE Sense Rev2): accel + gyro at 100 Hz,
+   converted as the library does (raw / 8192 g, raw / 16.384 dps). */
+#ifndef EDGEHAR_HOST_BMI270_H
+#define EDGEHAR_HOST_BMI270_H
+
+#include "sim_imu.h"
+
+class BoschSensorClass {
+public:
+    int begin();
+    void end();
+    int accelerationAvailable();
+    int readAcceleration(float &x, float &y, float &z);
+    float accelerationSampleRate();
+    int gyroscopeAvailable();
+    int readGyroscope(float &x, float &y, float &z);
+    float gyroscopeSampleRate();
+
+private:
+    SimImu _acc, _gyr;
+};
+
+extern BoschSensorClass IMU;
+
+#endif
