@@ -105,7 +105,11 @@ class ModelCard:
 
     # -- preprocessing / postprocessing ---------------------------------------------------
     def prepare(self, windows: np.ndarray) -> np.ndarray:
-        """Raw windows (N, C, T) at the source rate -> model input (N, ...) in ``input.dtype``.
+        """Raw windows (N, C, T) at the source rate -> model input (N, ...) in ``input.dtype``."""
+        return quantize(self.normalize(windows), self.input)
+
+    def normalize(self, windows: np.ndarray) -> np.ndarray:
+        """Raw windows (N, C, T) -> float model input: resampled, standardised, laid out.
 
         Resampling to ``window_steps`` is skipped when T already equals it.
         """
@@ -120,7 +124,7 @@ class ModelCard:
         x = (x - mean) / std
         if self.input_layout == "NWC":
             x = x.transpose(0, 2, 1)
-        return quantize(x, self.input)
+        return x
 
     def logits(self, raw_output: np.ndarray) -> np.ndarray:
         """Model output tensor -> float logits (dequantized when the output is integer)."""
