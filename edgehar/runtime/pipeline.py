@@ -138,7 +138,8 @@ class Pipeline:
         self._time_origin_us: int | None = None  # device time (us) of the timeline's zero
         self._discontinuity = False
         self._warmup: list[Block] = []
-        self._pending_t: list[np.ndarray] = []
+        self._pending_t: list[float] = []  # device time of each pending block's first sample
+        self._pending_sizes: list[int] = []
         self._pending_x: list[np.ndarray] = []
         self._pending_n = 0
         self._last_t = -math.inf
@@ -245,7 +246,8 @@ class Pipeline:
         self._next_index_time = t_last + self._period
         self.clock.update(t_last, block.host_time)
         self._last_t = t_last
-        self._pending_t.append(t0 + np.arange(n) * self._period)
+        self._pending_t.append(t0)
+        self._pending_sizes.append(n)
         self._pending_x.append(block.samples)
         self._pending_n += n
         if t_last + 1e-9 >= self._due or self._pending_n >= _MAX_PENDING:
@@ -273,9 +275,13 @@ class Pipeline:
         """Run the vectorised stages over everything pending and infer every completed window."""
         if not self._pending_n:
             return []
-        t = np.concatenate(self._pending_t) if len(self._pending_t) > 1 else self._pending_t[0]
         x = np.concatenate(self._pending_x) if len(self._pending_x) > 1 else self._pending_x[0]
+        sizes = np.array(self._pending_sizes)
+        # Per-sample device times: each block's first stamp plus the sample's offset within it.
+        offsets = np.arange(len(x)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        t = np.repeat(np.array(self._pending_t), sizes) + offsets * self._period
         self._pending_t.clear()
+        self._pending_sizes.clear()
         self._pending_x.clear()
         self._pending_n = 0
         x = x[:, self._channels] * self._factors

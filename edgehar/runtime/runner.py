@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from edgehar.runtime.latency import LatencyStats
 from edgehar.runtime.outputs.records import event_record, link_record, window_record
 from edgehar.runtime.outputs.sink import Sink
 from edgehar.runtime.pipeline import Pipeline, WindowResult
-from edgehar.runtime.recorder import Recorder
 from edgehar.runtime.sources.base import Block, LinkEvent, Source
+
+if TYPE_CHECKING:  # the recorder pulls in the dataset package: only --record pays for it
+    from edgehar.runtime.recorder import Recorder
 
 # After Ctrl-C, how long the source may take to wind down before its task is cancelled.
 _CLOSE_GRACE_S = 3.0
