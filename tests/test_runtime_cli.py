@@ -238,3 +238,24 @@ def test_killed_recorder_loses_at_most_a_second(tmp_path):
     last = first + len(take.samples)
     assert np.allclose(take.samples, expected_samples(last)[first:], atol=1e-4)  # contiguous, exact
     assert sent_before_kill - last <= 100  # <= 1 s of samples at 100 Hz lost
+
+
+def test_help_renders(tmp_path):
+    for command in ("stream", "record"):
+        proc = subprocess.run(edgehar(command, "--help"), capture_output=True, text=True, env=env(), timeout=60)
+        assert proc.returncode == 0 and "--serial" in proc.stdout and "--ble" in proc.stdout, proc.stderr
+
+
+def test_stream_record_keeps_what_was_received(model, tmp_path):
+    take = tmp_path / "take.csv"
+    sent = write_take(take, 4)
+    again = tmp_path / "again.csv"
+    proc = subprocess.run(
+        edgehar("stream", str(model), "--replay", str(take), "--speed", "max", "--record", str(again),
+                "--label", "copy", "-q"),
+        capture_output=True, text=True, env=env(), timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    copy = read_recording(again)
+    assert copy.label == "copy" and np.array_equal(copy.samples, sent)
+    assert np.array_equal(copy.device_time_us, read_recording(take).device_time_us)

@@ -240,3 +240,12 @@ def test_mqtt_url_errors():
     for bad in ("http://b", "mqtt://b?qos=3", "mqtt://b:x"):
         with pytest.raises(EdgeharError):
             parse_mqtt_url(bad)
+
+
+def test_console_live_panel_on_a_terminal(model):
+    buf = io.StringIO()
+    run_stream(model, lambda p: [ConsoleSink(lambda: {**p.summary(), "hop_s": p.hop_s}, buf, live=True)],
+               stream_items())
+    text = buf.getvalue()
+    assert "edgehar stream" in text and "activity" in text and "z_up" in text and "samples/s" in text
+    assert "summary: 600 samples" in text

@@ -32,7 +32,7 @@ def stream(
     window: Optional[str] = typer.Option(None, "--window", help="Window length, e.g. 3s (default: the model card's)."),
     smooth: str = typer.Option("none", "--smooth", help="none, ema:A, vote:N or hysteresis:enter=P,exit=Q,dwell=S."),
     jsonl: Optional[str] = typer.Option(None, "--jsonl", help="Write JSON lines to FILE, or - for stdout."),
-    mqtt: Optional[str] = typer.Option(None, "--mqtt", help="Publish to mqtt://HOST[:PORT][/PREFIX][?qos=N]."),
+    mqtt: Optional[str] = typer.Option(None, "--mqtt", help="Publish to mqtt://HOST:PORT/PREFIX?qos=N (port 1883, prefix edgehar, qos 0 by default)."),
     record: Optional[Path] = typer.Option(None, "--record", help="Also write every received sample to this recording file."),
     label: Optional[str] = typer.Option(None, "--label", help="Label stored in the --record file's header."),
     backend: str = typer.Option("auto", "--backend", help="Interpreter: auto, litert, tflite or onnx."),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 from pathlib import Path
 from typing import Callable
 
@@ -104,8 +103,6 @@ def _tflite_spec(detail: dict) -> TensorSpec:
 
 def _open_tflite(path: Path, backend: str, num_threads: int) -> Interpreter:
     module = _import(backend, _TFLITE_MODULES[backend])
-    # LiteRT prints an INFO line per XNNPACK delegate unless told otherwise.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         interp = module.Interpreter(model_path=str(path), num_threads=num_threads)
         interp.allocate_tensors()
