@@ -12,8 +12,8 @@ from collections import deque
 from edgehar.protocol import ConfigFrame, DataFrame, Frame
 from edgehar.runtime.sources.base import Block, Item, LinkEvent, StreamInfo
 
-#: DATA frames held while waiting for the first CONFIG (about 10 s at 100 Hz, 5 samples a frame).
-MAX_HELD_FRAMES = 200
+#: DATA frames held while waiting for the first CONFIG (10 s at 100 notifications a second).
+MAX_HELD_FRAMES = 1000
 
 
 def config_info(config: ConfigFrame) -> StreamInfo:
