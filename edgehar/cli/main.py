@@ -31,6 +31,10 @@ COMMAND_MODULES: list[str] = [
     "train",
     "stream",
     "record",
+    "simulate",
+    "distill",
+    "export",
+    "eval",
 ]
 
 
