@@ -32,9 +32,6 @@ COMMAND_MODULES: list[str] = [
     "stream",
     "record",
     "simulate",
-    "distill",
-    "export",
-    "eval",
 ]
 
 
