@@ -27,3 +27,7 @@ PY
 
 "$WORK/fuzz_decoder" "$WORK/corpus" -max_total_time="$SECONDS_TO_RUN" -max_len=2048 \
   -artifact_prefix="$WORK/artifacts/" -print_final_stats=1 2>&1 | tee "$WORK/fuzz.log"
+
+if command -v llvm-profdata >/dev/null && command -v llvm-cov >/dev/null; then
+  "$HERE/coverage.sh" "$WORK" | tee "$WORK/coverage.txt"
+fi
