@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +28,11 @@ def convert_onnx(model, example, precision: str, calibration: np.ndarray | None 
 
     if precision not in ONNX_PRECISIONS:
         raise EdgeharError(f"ONNX precision must be one of {', '.join(ONNX_PRECISIONS)}, got {precision!r}")
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # "torchvision is not installed" x4
     with tempfile.TemporaryDirectory() as tmp:
         float_path = Path(tmp) / "float.onnx"
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
             program = torch.onnx.export(
                 model.eval(),
                 (example.to(torch.float32),),

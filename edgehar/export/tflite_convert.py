@@ -16,6 +16,7 @@ import contextlib
 import io
 import logging
 import os
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -35,6 +36,9 @@ def _quiet_converter() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     for name in ("absl", "litert_torch", "torchao", "torch._export", "torch.export", "root"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    from litert_torch import progress
+
+    progress.console.quiet = True  # per-stage [START]/[DONE] lines on stdout
 
 
 def convert_tflite(model, example, precision: str, calibration: np.ndarray | None = None) -> bytes:
@@ -43,6 +47,12 @@ def convert_tflite(model, example, precision: str, calibration: np.ndarray | Non
     ``calibration``: (N, *example.shape[1:]) float32 model inputs, required for int8. An int8
     result that is still not integer-only raises: it would not run on TensorFlow Lite Micro.
     """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # torch.export internals, once per conversion
+        return _convert_checked(model, example, precision, calibration)
+
+
+def _convert_checked(model, example, precision: str, calibration: np.ndarray | None) -> bytes:
     model_bytes = _convert(model, example, precision, calibration)
     if precision == "int8" and integer_only_violations(model_bytes):
         model_bytes = _aeq_int8(_convert(model, example, "float32"), calibration)
