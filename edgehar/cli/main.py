@@ -32,6 +32,9 @@ COMMAND_MODULES: list[str] = [
     "stream",
     "record",
     "simulate",
+    "distill",
+    "export",
+    "eval",
 ]
 
 
