@@ -4,16 +4,19 @@ A private ``dbus-daemon`` stands in for the system bus (``DBUS_SYSTEM_BUS_ADDRES
 bleak and dbus-fast to it; nothing touches the real system bus) and BlueZoo, started through
 ``tests/tools/bluezoo_launcher.py``, serves ``org.bluez`` with two adapters: ``hci0`` for the
 central (bleak, the default adapter) and ``hci1`` for the emulated peripheral.
-Needs the Debian package ``dbus`` (for ``dbus-daemon``) and the ``bluezoo`` pip package (dev extra).
+Needs ``dbus-daemon`` (Debian package ``dbus-daemon``, pulled in by ``dbus``) and the ``bluezoo``
+pip package (dev extra); the bus configuration is written here, so nothing else from the system.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +44,8 @@ class EmulatedBluez:
     """A running private bus with BlueZoo on it."""
 
     address: str
-    env: dict[str, str]
     processes: list[subprocess.Popen]
+    socket_dir: str
 
     def stop(self) -> None:
         for proc in reversed(self.processes):
@@ -53,15 +56,22 @@ class EmulatedBluez:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
 
-    def busctl(self, *args: str) -> str:
-        """Run ``busctl`` against the private bus (for link-loss injection and inspection)."""
-        out = subprocess.run(
-            ["busctl", f"--address={self.address}", *args], capture_output=True, text=True, timeout=10
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"busctl {' '.join(args)}: {out.stderr.strip()}")
-        return out.stdout
+
+async def _has_owner(address: str, name: str) -> bool:
+    from dbus_fast import Message
+    from dbus_fast.aio import MessageBus
+
+    bus = await MessageBus(bus_address=address).connect()
+    try:
+        reply = await bus.call(Message(
+            destination="org.freedesktop.DBus", path="/org/freedesktop/DBus", interface="org.freedesktop.DBus",
+            member="NameHasOwner", signature="s", body=[name],
+        ))
+        return bool(reply.body and reply.body[0])
+    finally:
+        bus.disconnect()
 
 
 def _wait_for_name(address: str, name: str, proc: subprocess.Popen, timeout: float = 15.0) -> None:
@@ -69,26 +79,41 @@ def _wait_for_name(address: str, name: str, proc: subprocess.Popen, timeout: flo
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"bluezoo exited early with status {proc.returncode}")
-        out = subprocess.run(
-            ["busctl", f"--address={address}", "status", name], capture_output=True, text=True
-        )
-        if out.returncode == 0:
+        if asyncio.run(_has_owner(address, name)):
             return
         time.sleep(0.05)
     raise RuntimeError(f"{name} did not appear on {address} within {timeout} s")
 
 
+_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
 def start_emulated_bluez(workdir: Path) -> EmulatedBluez:
     """Start a private dbus-daemon and BlueZoo with two powered adapters; returns when ready."""
-    socket_path = workdir / "system_bus_socket"
+    config = workdir / "bus.conf"
+    # Unix socket paths are limited to 107 bytes; pytest's tmp_path names can be longer.
+    socket_dir = tempfile.mkdtemp(prefix="ehbus-")
+    config.write_text(_BUS_CONFIG.format(socket=os.path.join(socket_dir, "bus")))
     daemon = subprocess.Popen(
-        [
-            "dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address",
-            f"--address=unix:path={socket_path}",
-        ],
+        ["dbus-daemon", f"--config-file={config}", "--nofork", "--nopidfile", "--print-address"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     address = daemon.stdout.readline().strip()
+    if not address:
+        daemon.wait(timeout=5)
+        raise RuntimeError(f"dbus-daemon did not start (exit status {daemon.returncode})")
     env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address)
     log = open(workdir / "bluezoo.log", "w")  # kept for post-mortems of a failing test
     zoo = subprocess.Popen(
@@ -99,7 +124,7 @@ def start_emulated_bluez(workdir: Path) -> EmulatedBluez:
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     log.close()
-    emulated = EmulatedBluez(address, env, [daemon, zoo])
+    emulated = EmulatedBluez(address, [daemon, zoo], socket_dir)
     try:
         _wait_for_name(address, "org.bluez", zoo)
     except BaseException:

@@ -7,6 +7,8 @@ enforce the MTU, so the simulated peripheral reports it and cuts notifications i
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -20,7 +22,7 @@ from edgehar.simulate.ble_link import BleLink
 from edgehar.simulate.device import SimulatedDevice
 from edgehar.simulate.faults import FaultRates
 from edgehar.simulate.runner import run_device
-from source_harness import ramp_motion, run_pair
+from source_harness import Tally, consume, ramp_motion, run_pair
 
 NAME = "edgehar-test"
 
@@ -130,3 +132,30 @@ def test_unknown_name_is_a_clear_error(emulated_bluez):
 
     with pytest.raises(EdgeharError, match="no device named 'nobody-here' found within 1.5 s"):
         asyncio.run(first())
+
+
+def test_simulate_cli_as_a_ble_peripheral(emulated_bluez):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "edgehar.cli.main", "simulate", "synthetic", "--ble", "edgehar-cli",
+         "--speed", "4", "--duration", "3s", "--disconnect-every", "2s"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "port: edgehar-cli"
+        tally = Tally()
+
+        async def read():
+            source = open_source(SourceSpec(ble="edgehar-cli", adapter="hci0", scan_timeout_s=5))
+            reader = asyncio.create_task(consume(source, tally))
+            await asyncio.sleep(4.0)
+            await source.close()
+            await asyncio.wait_for(reader, 5)
+
+        asyncio.run(read())
+        out, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "1 disconnects" in out
+    assert len(tally.kinds("connected")) == 2 and tally.kinds("lost")
+    assert tally.tracker.stats.gaps == 1 and tally.tracker.stats.duplicates == 0
