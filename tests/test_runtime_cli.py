@@ -124,6 +124,8 @@ def test_bad_invocations_are_one_line_errors(model, tmp_path):
         (["stream", str(tmp_path / "none.tflite"), "--replay", "x.csv"], "none.tflite"),
         (["stream", str(model), "--replay", "x.csv", "--smooth", "median:3"], "--smooth"),
         (["stream", str(model), "--replay", "x.csv", "--hop", "soon"], "--hop"),
+        (["stream", str(model), "--serial", str(tmp_path / "ttyNONE"), "--jsonl", str(tmp_path / "o.jsonl")],
+         "cannot open"),
         (["record", "--label", "walk", "--out", str(tmp_path)], "--serial PORT or --ble"),
     ):
         proc = subprocess.run(edgehar(*args), capture_output=True, text=True, env=env(), timeout=60)

@@ -115,9 +115,11 @@ class StreamRun:
                 self._emit(event_record(event, self.labels, time.monotonic()))
             if self.recorder is not None:
                 self.recorder.close()
-        summary = self.summary()
-        for sink in self.sinks:
-            sink.close(summary)
+            # Also on an error (a port that never opened): files closed, MQTT disconnected,
+            # the live console given back to the terminal.
+            summary = self.summary()
+            for sink in self.sinks:
+                sink.close(summary)
         return summary
 
     def _on_signal(self) -> None:
