@@ -44,8 +44,10 @@ def batch_loader(
     """A DataLoader over ``tensors``; shuffling is seeded so a run is repeatable."""
     generator = torch.Generator().manual_seed(seed) if shuffle else None
     dataset = TensorBatches(*tensors)
-    # Never drop the only batch: a tiny split (or a small label fraction) must still train.
-    drop = drop_last and len(dataset) > batch_size
+    # Never drop the only batch (a tiny split must still train), but never leave a batch of one:
+    # BatchNorm cannot train on it.
+    n = len(dataset)
+    drop = n > batch_size and (drop_last or n % batch_size == 1)
     return DataLoader(
         dataset,
         batch_size=batch_size,

@@ -65,9 +65,7 @@ def main_evaluation(recipe: Recipe) -> str:
 
 
 def _augments(recipe: Recipe) -> dict[str, Callable]:
-    from edgehar.transforms import build_imu_augment, build_skeleton_augment
-
-    return {"imu": build_imu_augment(recipe.augment.imu), "skeleton": build_skeleton_augment(recipe.augment.skeleton)}
+    return recipe.augment.build()
 
 
 def _losses(recipe: Recipe) -> tuple[Callable, Callable]:
@@ -105,13 +103,14 @@ def _losses(recipe: Recipe) -> tuple[Callable, Callable]:
 
 
 def _fit(module: Any, recipe: Recipe, stage_cfg: Any, seed_dir: Path, stage: str, train: tuple, val: tuple | None,
-         *, resume: bool, seed: int, monitor_best: str | None = None, val_every: int = 1) -> Any:
+         *, resume: bool, seed: int, monitor_best: str | None = None, val_every: int = 1,
+         drop_last: bool = False) -> Any:
     """Fit ``module`` on tensors; resumes from ``last.ckpt`` when asked. Returns the Trainer."""
     from edgehar.train.batches import batch_loader
     from edgehar.train.engine import build_trainer
 
     has_val = val is not None and val[0].shape[0] > 0
-    train_loader = batch_loader(train, batch_size=stage_cfg.batch_size, shuffle=True, drop_last=True, seed=seed)
+    train_loader = batch_loader(train, batch_size=stage_cfg.batch_size, shuffle=True, drop_last=drop_last, seed=seed)
     trainer = build_trainer(
         recipe.trainer, max_epochs=stage_cfg.epochs, log_dir=seed_dir, stage=stage,
         monitor_best=monitor_best, val_every_n_epochs=val_every, has_val=has_val,
@@ -183,8 +182,9 @@ def _pretrain_contrastive(recipe: Recipe, data: RunData, meta: dict, seed: int, 
         train = (*(data.inputs(m, tr)[0] for m in modalities), data.labels(tr))
         val = (*(data.inputs(m, va)[0] for m in modalities), data.labels(va))
         # Validation loss is only a curve here (the last epoch is kept), so sample it sparsely.
+        # Contrastive batches drop the remainder: a tiny last batch would be an easy, noisy task.
         _fit(module, recipe, stage_cfg, seed_dir, stage, train, val, resume=resume, seed=seed,
-             val_every=max(1, stage_cfg.epochs // 15))
+             val_every=max(1, stage_cfg.epochs // 15), drop_last=True)
         _save(saved, seed_dir)
     return encoders
 
@@ -231,7 +231,7 @@ def _train_supervised(recipe: Recipe, data: RunData, meta: dict, seed: int, seed
     saved = {f"{m}_encoder{suffix}": encoders[m] for m in mods}
     saved[f"{head_name}{suffix}"] = head
     if not _load_into(saved, seed_dir):
-        augs = _augments(recipe) if recipe.augment.imu or recipe.augment.skeleton else {}
+        augs = _augments(recipe) if recipe.augment.supervised else {}
         module = SupervisedModule(model=model, augments=[augs.get(m) for m in mods], optim=recipe.pretrain)
         va = data.splits["val"]
         train = (*data.inputs(modality, train_idx), data.labels(train_idx))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from edgehar.data.preprocess import PreprocessConfig
 from edgehar.errors import EdgeharError
@@ -157,10 +157,36 @@ class CmkmSection(Section):
 
 
 class AugmentSection(Section):
-    """Batched augmentations; each entry names a transform of edgehar.transforms with its settings."""
+    """Batched augmentations of edgehar.transforms: a preset name ("utd", "mmact"), a mapping
+    ``{name: {p: .., **params}}`` in application order, or null for none."""
 
-    imu: dict[str, Any] = Field(default_factory=dict)
-    skeleton: dict[str, Any] = Field(default_factory=dict)
+    reference_compat: bool = False  # the reference code's per-element / swapped-axis behaviour
+    supervised: bool = False  # also augment supervised baselines (the reference does not)
+    imu: Any = "utd"
+    skeleton: Any = "utd"
+
+    @field_validator("imu", "skeleton")
+    @classmethod
+    def _buildable(cls, value: Any, info: ValidationInfo) -> Any:
+        from edgehar.transforms import build_imu_augment, build_skeleton_augment  # torch, only when validating
+
+        if value is not None and not isinstance(value, (str, dict)):
+            raise ValueError(f"expected a preset name, a mapping or null, got {value!r}")
+        build = build_imu_augment if info.field_name == "imu" else build_skeleton_augment
+        try:
+            build(value, reference_compat=bool(info.data.get("reference_compat", False)))
+        except EdgeharError as exc:
+            raise ValueError(str(exc).replace(f"{info.field_name}_augment.", "", 1)) from None
+        return value
+
+    def build(self) -> dict[str, Any]:
+        """The two augmentation pipelines, ready to call on batches."""
+        from edgehar.transforms import build_imu_augment, build_skeleton_augment
+
+        return {
+            "imu": build_imu_augment(self.imu, reference_compat=self.reference_compat),
+            "skeleton": build_skeleton_augment(self.skeleton, reference_compat=self.reference_compat),
+        }
 
 
 class TrainerSection(Section):
@@ -281,8 +307,19 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
     return out
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a recipe file as a raw mapping, with one-line errors for missing or malformed files."""
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``, section by section (lists and values are replaced whole)."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def read_yaml(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a recipe file as a raw mapping; ``extends: other.yaml`` (relative to the file) is merged under it."""
     path = Path(path)
     if not path.is_file():
         raise EdgeharError(f"recipe {path}: no such file")
@@ -296,7 +333,15 @@ def read_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(raw, dict):
         raise EdgeharError(f"recipe {path}: a recipe must be a mapping of sections")
-    return raw
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise EdgeharError(f"recipe {path}: extends: expected a file name, got {parent!r}")
+    base_path = (path.parent / parent).resolve()
+    if base_path in _seen:
+        raise EdgeharError(f"recipe {path}: extends: {parent} is part of a cycle")
+    return _merge(read_yaml(base_path, (*_seen, path.resolve())), raw)
 
 
 def load_recipe(path: Optional[Path] = None, overrides: Optional[list[str]] = None) -> Recipe:
