@@ -79,12 +79,22 @@ def record(
     ble: Optional[str] = typer.Option(None, "--ble", help="BLE device address or name."),
     baud: int = typer.Option(115200, "--baud", help="Serial baud rate."),
     fmt: str = typer.Option("auto", "--format", help="Wire format: auto, binary or text."),
-    channels: Optional[str] = typer.Option(None, "--channels", help="Names of text-line columns, e.g. ax,ay,az,gx,gy,gz."),
-    units: Optional[str] = typer.Option(None, "--units", help="Units of those columns, e.g. g,g,g,deg/s,deg/s,deg/s."),
-    rate: Optional[float] = typer.Option(None, "--rate", help="Device sample rate in Hz when the link does not say it."),
+    channels: Optional[str] = typer.Option(
+        None, "--channels", help="Names of text-line columns, e.g. ax,ay,az,gx,gy,gz."
+    ),
+    units: Optional[str] = typer.Option(
+        None, "--units", help="Units of those columns, e.g. g,g,g,deg/s,deg/s,deg/s."
+    ),
+    rate: Optional[float] = typer.Option(
+        None, "--rate", help="Device sample rate in Hz when the link does not say it."
+    ),
     adapter: Optional[str] = typer.Option(None, "--adapter", help="Bluetooth adapter (e.g. hci0)."),
-    duration: Optional[str] = typer.Option(None, "--duration", help="Stop after this long, e.g. 30s (default: Ctrl-C)."),
-    subject: int = typer.Option(-1, "--subject", help="Subject id stored in the header (for cross-subject splits)."),
+    duration: Optional[str] = typer.Option(
+        None, "--duration", help="Stop after this long, e.g. 30s (default: Ctrl-C)."
+    ),
+    subject: int = typer.Option(
+        -1, "--subject", help="Subject id stored in the header (for cross-subject splits)."
+    ),
     session: int = typer.Option(-1, "--session", help="Session id stored in the header."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the final line."),
 ) -> None:

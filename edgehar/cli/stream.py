@@ -19,24 +19,48 @@ HELP = "Recognise activities live from --serial, --ble or --replay with an expor
 def stream(
     model: Path = typer.Argument(..., help="Exported model (.tflite or .onnx) with its edgehar card."),
     ble: Optional[str] = typer.Option(None, "--ble", help="BLE device address or name."),
-    serial: Optional[str] = typer.Option(None, "--serial", help="Serial port (or a pyserial URL like socket://host:port)."),
+    serial: Optional[str] = typer.Option(
+        None, "--serial", help="Serial port (or a pyserial URL like socket://host:port)."
+    ),
     baud: int = typer.Option(115200, "--baud", help="Serial baud rate (ignored by USB CDC boards)."),
-    replay: Optional[Path] = typer.Option(None, "--replay", help="Play a recording or a dataset file instead of a live link."),
+    replay: Optional[Path] = typer.Option(
+        None, "--replay", help="Play a recording or a dataset file instead of a live link."
+    ),
     speed: str = typer.Option("1", "--speed", help="Replay speed: 1 (real time), N times faster, or max."),
-    fmt: str = typer.Option("auto", "--format", help="Wire format: auto, binary (edgehar frames) or text (CSV lines)."),
-    channels: Optional[str] = typer.Option(None, "--channels", help="Names of text-line columns, e.g. ax,ay,az,gx,gy,gz."),
-    units: Optional[str] = typer.Option(None, "--units", help="Units of those columns, e.g. g,g,g,deg/s,deg/s,deg/s."),
-    rate: Optional[float] = typer.Option(None, "--rate", help="Device sample rate in Hz when the link does not say it."),
+    fmt: str = typer.Option(
+        "auto", "--format", help="Wire format: auto, binary (edgehar frames) or text (CSV lines)."
+    ),
+    channels: Optional[str] = typer.Option(
+        None, "--channels", help="Names of text-line columns, e.g. ax,ay,az,gx,gy,gz."
+    ),
+    units: Optional[str] = typer.Option(
+        None, "--units", help="Units of those columns, e.g. g,g,g,deg/s,deg/s,deg/s."
+    ),
+    rate: Optional[float] = typer.Option(
+        None, "--rate", help="Device sample rate in Hz when the link does not say it."
+    ),
     adapter: Optional[str] = typer.Option(None, "--adapter", help="Bluetooth adapter (e.g. hci0)."),
-    hop: Optional[str] = typer.Option(None, "--hop", help="Time between windows, e.g. 0.5s (default: the model card's)."),
-    window: Optional[str] = typer.Option(None, "--window", help="Window length, e.g. 3s (default: the model card's)."),
-    smooth: str = typer.Option("none", "--smooth", help="none, ema:A, vote:N or hysteresis:enter=P,exit=Q,dwell=S."),
+    hop: Optional[str] = typer.Option(
+        None, "--hop", help="Time between windows, e.g. 0.5s (default: the model card's)."
+    ),
+    window: Optional[str] = typer.Option(
+        None, "--window", help="Window length, e.g. 3s (default: the model card's)."
+    ),
+    smooth: str = typer.Option(
+        "none", "--smooth", help="none, ema:A, vote:N or hysteresis:enter=P,exit=Q,dwell=S."
+    ),
     jsonl: Optional[str] = typer.Option(None, "--jsonl", help="Write JSON lines to FILE, or - for stdout."),
-    mqtt: Optional[str] = typer.Option(None, "--mqtt", help="Publish to mqtt://HOST:PORT/PREFIX?qos=N (port 1883, prefix edgehar, qos 0 by default)."),
-    record: Optional[Path] = typer.Option(None, "--record", help="Also write every received sample to this recording file."),
+    mqtt: Optional[str] = typer.Option(
+        None, "--mqtt", help="Publish to mqtt://HOST:PORT/PREFIX?qos=N (port 1883, prefix edgehar, qos 0 by default)."
+    ),
+    record: Optional[Path] = typer.Option(
+        None, "--record", help="Also write every received sample to this recording file."
+    ),
     label: Optional[str] = typer.Option(None, "--label", help="Label stored in the --record file's header."),
     backend: str = typer.Option("auto", "--backend", help="Interpreter: auto, litert, tflite or onnx."),
-    max_gap: str = typer.Option("0.25s", "--max-gap", help="Longest hole bridged by interpolation; longer ones restart the window."),
+    max_gap: str = typer.Option(
+        "0.25s", "--max-gap", help="Longest hole bridged by interpolation; longer ones restart the window."
+    ),
     max_windows: Optional[int] = typer.Option(None, "--max-windows", help="Stop after this many windows."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No console view (outputs and summary only)."),
 ) -> None:

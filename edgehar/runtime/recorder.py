@@ -33,7 +33,8 @@ class Recorder:
 
     def link_event(self, event: LinkEvent) -> None:
         if event.info is not None:
-            if self.info is not None and (event.info.channels, event.info.units) != (self.info.channels, self.info.units):
+            old, new = self.info, event.info
+            if old is not None and (new.channels, new.units) != (old.channels, old.units):
                 raise EdgeharError(f"{self.path}: the device changed its channels mid-recording; start a new take")
             self.info = event.info
         # Binary frames show a corrupt frame as a sequence gap already; text lines have no other trace.
