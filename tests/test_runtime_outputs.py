@@ -249,3 +249,20 @@ def test_console_live_panel_on_a_terminal(model):
     text = buf.getvalue()
     assert "edgehar stream" in text and "activity" in text and "z_up" in text and "samples/s" in text
     assert "summary: 600 samples" in text
+
+
+def test_recorder_estimates_an_undeclared_rate(tmp_path):
+    from edgehar.data.recording import read_recording
+
+    info = StreamInfo(CHANNELS, UNITS, None)  # text lines: no rate, no seq, no device time
+    rec = Recorder(tmp_path / "text.csv", label="sit")
+    rec.link_event(LinkEvent("connected", info=info))
+    x = np.arange(300 * 6, dtype=np.float32).reshape(300, 6)
+    for i in range(300):
+        rec.write(Block(x[i : i + 1], None, None, 50.0 + i / 119.0))
+    rec.link_event(LinkEvent("corrupt", "unparsable line"))
+    rec.close()
+    take = read_recording(tmp_path / "text.csv")
+    assert take.rate_hz == pytest.approx(119.0, rel=0.01)
+    assert np.array_equal(take.samples, x)  # the blocks held during estimation are written too
+    assert [g["reason"] for g in take.gaps] == ["link corrupt: unparsable line"]
