@@ -114,3 +114,28 @@ def test_fallback_config_from_user_flags():
     config = fallback_config(spec)
     assert config.rate_mhz == 99840 and config.labels == ("ax", "gx") and list(config.scales) == [0.5, 0.25]
     assert fallback_config(SourceSpec(serial="/dev/x")) is None
+
+
+def test_small_mat_reader_matches_scipy(tmp_path):
+    from scipy.io import loadmat
+
+    from edgehar.runtime.sources.mat_file import UnsupportedMat, read_mat_array
+
+    rng = np.random.default_rng(1)
+    arrays = {"d_iner": rng.normal(size=(40, 6)), "ints": np.arange(12, dtype=np.int16).reshape(3, 4),
+              "cube": rng.normal(size=(2, 3, 4)).astype(np.float32)}
+    for compress in (False, True):
+        path = tmp_path / f"c{int(compress)}.mat"
+        savemat(str(path), {**arrays, "label": "text is skipped"}, do_compression=compress)
+        for key in arrays:
+            got, want = read_mat_array(path, key), loadmat(str(path))[key]
+            assert got.dtype == want.dtype and np.array_equal(got, want), (compress, key)
+        assert read_mat_array(path, "missing") is None
+    files = sorted((UTD / "Inertial").glob("a2*_s3_t1_inertial.mat")) if UTD.is_dir() else []
+    for path in files:  # MATLAB-written, compressed files of the real dataset
+        assert np.array_equal(read_mat_array(path, "d_iner"), loadmat(str(path))["d_iner"])
+    (tmp_path / "h5.mat").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(600))
+    with pytest.raises(UnsupportedMat):
+        read_mat_array(tmp_path / "h5.mat", "d_iner")
+    with pytest.raises(EdgeharError, match="cannot read as a MATLAB file"):
+        open_source(SourceSpec(replay=str(tmp_path / "h5.mat")))

@@ -15,6 +15,7 @@ import numpy as np
 
 from edgehar.errors import EdgeharError
 from edgehar.runtime.sources.base import StreamInfo
+from edgehar.runtime.sources.mat_file import UnsupportedMat, read_mat_array
 
 #: UTD-MHAD inertial files: key, rate and channel layout (README of the dataset).
 UTD_MHAD_KEY = "d_iner"
@@ -44,13 +45,17 @@ class Take:
 
 def load_utd_mhad_inertial(path: Path) -> Take:
     """One UTD-MHAD ``*_inertial.mat``: (T, 6) acc in g and gyro in deg/s at 50 Hz."""
-    from scipy.io import loadmat  # only for .mat files; scipy is a base dependency
-
     try:
-        content = loadmat(str(path), variable_names=[UTD_MHAD_KEY])
-    except (OSError, ValueError, TypeError) as exc:
-        raise EdgeharError(f"{path}: cannot read as a MATLAB file ({exc})") from exc
-    data = content.get(UTD_MHAD_KEY)
+        data = read_mat_array(path, UTD_MHAD_KEY)
+    except OSError as exc:
+        raise EdgeharError(f"{path}: cannot read ({exc})") from exc
+    except UnsupportedMat:
+        from scipy.io import loadmat  # slow to import; only for MAT files the small reader leaves
+
+        try:
+            data = loadmat(str(path), variable_names=[UTD_MHAD_KEY]).get(UTD_MHAD_KEY)
+        except (OSError, ValueError, TypeError) as exc:
+            raise EdgeharError(f"{path}: cannot read as a MATLAB file ({exc})") from exc
     if data is None:
         raise EdgeharError(f"{path}: no '{UTD_MHAD_KEY}' array (not a UTD-MHAD inertial file)")
     data = np.asarray(data, dtype=np.float32)
