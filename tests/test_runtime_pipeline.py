@@ -149,6 +149,22 @@ def test_clock_map_follows_drift_through_jitter():
     assert abs(np.mean(errors) - 0.007) < 0.001 and np.std(errors) < 0.001
 
 
+def test_window_host_times_follow_a_drifting_device_clock(onnx_model):
+    rng = np.random.default_rng(2)
+    drift = -200e-6  # the board's crystal runs 200 ppm fast
+    blocks = []
+    for b in frames(50, 240):
+        t_dev = b.device_time_us * 1e-6 + 4 / 50  # the frame leaves after its last sample
+        arrival = 500.0 + t_dev * (1 + drift) + 0.01 + rng.exponential(0.004)
+        blocks.append(Block(b.samples, b.seq, b.device_time_us, arrival))
+    p = make_pipeline(onnx_model)
+    results = run(p, blocks)
+    late = [r for r in results if r.device_time > 60]
+    errors = [r.host_time - (500.0 + r.device_time * (1 + drift)) for r in late]
+    assert np.abs(np.array(errors) - 0.014).max() < 0.003  # mean transport delay kept, drift removed
+    assert p.summary()["clock_drift_ppm"] == pytest.approx(-200, abs=30)
+
+
 def test_rate_estimator_counts_samples_over_a_second():
     est = RateEstimator()
     rate = None
