@@ -87,6 +87,22 @@ def predict_logits(model: Any, inputs: tuple[Any, ...], batch_size: int = 256) -
     return torch.cat(out).numpy() if out else np.zeros((0, 0), np.float32)
 
 
+def kd_loss(student_logits, teacher_logits, labels, alpha: float, temperature: float):
+    """``alpha * T^2 * KL(softmax(t/T) || softmax(s/T)) + (1 - alpha) * CE(s, y)``, batch mean.
+
+    The T^2 factor keeps the soft term's gradients on the scale of the hard term's as T grows.
+    """
+    import torch.nn.functional as F
+
+    kl = F.kl_div(
+        F.log_softmax(student_logits / temperature, dim=1),
+        F.log_softmax(teacher_logits / temperature, dim=1),
+        reduction="batchmean",
+        log_target=True,
+    )
+    return alpha * temperature**2 * kl + (1.0 - alpha) * F.cross_entropy(student_logits, labels)
+
+
 def _accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     return float((logits.argmax(1) == labels).mean()) if len(labels) else float("nan")
 
@@ -101,7 +117,6 @@ def distill(
 ) -> DistillResult:
     """Train an :class:`EdgeStudent` on ``data`` (the run's ``RunData``) from the run's teacher."""
     import torch
-    import torch.nn.functional as F
 
     from edgehar.models.edge_student import EdgeStudent, EdgeStudentConfig
     from edgehar.train.metrics import scores
@@ -132,8 +147,7 @@ def distill(
         optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * -(-len(splits["train"]) // cfg.batch_size)
     )
     x_train, y_train = imu["train"], torch.from_numpy(labels["train"])
-    soft = torch.from_numpy(teacher_logits["train"]) / cfg.temperature
-    t2 = cfg.temperature**2
+    teacher_train = torch.from_numpy(teacher_logits["train"])
     best: tuple[float, int, dict] | None = None
     history: list[dict[str, float]] = []
     for epoch in range(1, cfg.epochs + 1):
@@ -143,11 +157,7 @@ def distill(
         for start in range(0, len(order), cfg.batch_size):
             idx = order[start : start + cfg.batch_size]
             logits = student(augment(x_train[idx], generator))
-            kl = F.kl_div(
-                F.log_softmax(logits / cfg.temperature, dim=1), F.log_softmax(soft[idx], dim=1),
-                reduction="batchmean", log_target=True,
-            )
-            loss = cfg.alpha * t2 * kl + (1.0 - cfg.alpha) * F.cross_entropy(logits, y_train[idx])
+            loss = kd_loss(logits, teacher_train[idx], y_train[idx], cfg.alpha, cfg.temperature)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
