@@ -123,3 +123,10 @@ def test_backoff_grows_caps_and_jitters():
     for _ in range(5000):
         backoff.next_delay()  # no overflow after a long outage
 
+
+
+def test_a_declared_rate_reaches_text_lines_without_named_columns():
+    dec = ByteStreamDecoder("text", text_rate_hz=119.0)
+    items = dec.feed(b"1,2,3\n4,5,6\n", 0.0)
+    assert items[0].kind == "connected" and items[0].info.rate_hz == 119.0
+    assert items[0].info.channels == ("acc_x", "acc_y", "acc_z")

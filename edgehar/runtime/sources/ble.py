@@ -78,6 +78,7 @@ class BleSource(Source):
         scan_timeout_s: float = 10.0,
         connect_timeout_s: float = 20.0,
         backoff: Backoff | None = None,
+        text_rate_hz: float | None = None,
     ) -> None:
         if fmt not in FORMATS:
             raise EdgeharError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -85,7 +86,7 @@ class BleSource(Source):
         self.fmt = fmt
         self.text_info = text_info
         self.frames = FrameBlocks(fallback)
-        self.text = ByteStreamDecoder("text", text_info)
+        self.text = ByteStreamDecoder("text", text_info, text_rate_hz=text_rate_hz)
         self.adapter = adapter
         self.scan_timeout_s = scan_timeout_s
         self.connect_timeout_s = connect_timeout_s

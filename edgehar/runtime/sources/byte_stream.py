@@ -42,17 +42,22 @@ class ByteStreamDecoder:
     """Chunks in, items out, for one link that may be reopened (:meth:`reset`) many times.
 
     ``text_info`` names the channels and units of text lines (and their rate, if known); without
-    it they come from :func:`default_text_info`. ``fallback`` is a CONFIG to assume for binary
-    frames when the device never sends one.
+    it they come from :func:`default_text_info`, with ``text_rate_hz`` if the user gave a rate.
+    ``fallback`` is a CONFIG to assume for binary frames when the device never sends one.
     """
 
     def __init__(
-        self, fmt: str = "auto", text_info: StreamInfo | None = None, fallback: ConfigFrame | None = None
+        self,
+        fmt: str = "auto",
+        text_info: StreamInfo | None = None,
+        fallback: ConfigFrame | None = None,
+        text_rate_hz: float | None = None,
     ) -> None:
         if fmt not in FORMATS:
             raise EdgeharError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
         self.format: str | None = None if fmt == "auto" else fmt
         self.text_info = text_info
+        self.text_rate_hz = text_rate_hz
         self.frames = FrameBlocks(fallback)
         self._binary = StreamDecoder()
         self._text = TextLineDecoder(len(text_info.channels) if text_info else None)
@@ -115,7 +120,7 @@ class ByteStreamDecoder:
         self._text.messages.clear()
         if len(rows):
             if not self._text_announced:
-                info = self.text_info or default_text_info(rows.shape[1])
+                info = self.text_info or default_text_info(rows.shape[1], self.text_rate_hz)
                 items.append(LinkEvent("connected", f"text lines, {rows.shape[1]} columns", info=info))
                 self._text_announced = True
             items.append(Block(rows, None, None, host_time))

@@ -73,6 +73,13 @@ def fallback_config(spec: SourceSpec) -> ConfigFrame | None:
     return ConfigFrame(round(info.rate_hz * 1000), channels, "", "", 0)
 
 
+def _rate(spec: SourceSpec) -> float | None:
+    """The declared rate of text lines whose columns the user did not name."""
+    if spec.rate_hz is not None and not spec.rate_hz > 0:
+        raise EdgeharError(f"--rate must be positive, got {spec.rate_hz}")
+    return spec.rate_hz
+
+
 def open_source(spec: SourceSpec) -> Source:
     """The source ``spec`` describes; raises :class:`EdgeharError` for an impossible combination."""
     chosen = [name for name in ("serial", "ble", "replay") if getattr(spec, name)]
@@ -88,13 +95,15 @@ def open_source(spec: SourceSpec) -> Source:
 
         if spec.baud <= 0:
             raise EdgeharError(f"--baud must be positive, got {spec.baud}")
-        return SerialSource(spec.serial, spec.baud, spec.format, text_info(spec), fallback_config(spec), backoff)
+        return SerialSource(
+            spec.serial, spec.baud, spec.format, text_info(spec), fallback_config(spec), backoff, _rate(spec)
+        )
     if spec.ble:
         from edgehar.runtime.sources.ble import BleSource
 
         return BleSource(
             spec.ble, fmt=spec.format, text_info=text_info(spec), fallback=fallback_config(spec),
-            adapter=spec.adapter, scan_timeout_s=spec.scan_timeout_s, backoff=backoff,
+            adapter=spec.adapter, scan_timeout_s=spec.scan_timeout_s, backoff=backoff, text_rate_hz=_rate(spec),
         )
     from edgehar.runtime.sources.replay import ReplaySource, parse_speed
 

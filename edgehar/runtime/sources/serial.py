@@ -38,8 +38,9 @@ class SerialSource(Source):
     """Blocks from a serial port, in ``fmt`` ``binary`` (edgehar frames), ``text`` or ``auto``.
 
     The first open must succeed (a wrong path is a user error, reported at once); after that a
-    lost port is retried until :meth:`close`. ``text_info`` describes text columns; ``fallback``
-    is the CONFIG to assume when a binary device never sends one.
+    lost port is retried until :meth:`close`. ``text_info`` describes text columns (or just
+    ``text_rate_hz``, their rate); ``fallback`` is the CONFIG to assume when a binary device never
+    sends one.
     """
 
     def __init__(
@@ -50,10 +51,11 @@ class SerialSource(Source):
         text_info: StreamInfo | None = None,
         fallback: ConfigFrame | None = None,
         backoff: Backoff | None = None,
+        text_rate_hz: float | None = None,
     ) -> None:
         self.port = port
         self.baud = baud
-        self.decoder = ByteStreamDecoder(fmt, text_info, fallback)
+        self.decoder = ByteStreamDecoder(fmt, text_info, fallback, text_rate_hz)
         self.backoff = backoff or Backoff()
         self.info: StreamInfo | None = None
         self._closed = asyncio.Event()
