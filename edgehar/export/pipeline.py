@@ -125,6 +125,13 @@ def export_run(
     if profile.model == "student":
         if student_dir is not None:
             result = load_student(Path(student_dir))
+            c, steps = data.prepared.imu.shape[1:]
+            made_for = (result.config["in_channels"], result.config["window_steps"], result.config["num_classes"])
+            if made_for != (c, steps, len(names)):
+                raise EdgeharError(
+                    f"--student {student_dir}: made for (channels, steps, classes) = {made_for}, "
+                    f"but this run has {(c, steps, len(names))}"
+                )
             log(f"student: loaded from {student_dir} (teacher {result.teacher}, seed {result.seed})")
         else:
             result = distill(run, data, seed, profile.student, profile.distill, log)
