@@ -84,7 +84,7 @@ def write_tflite(path: Path, card: ModelCard) -> Path:
     """TFLite with the same maths; int8 I/O when the card's tensors are int8 (QUANTIZE/DEQUANTIZE)."""
     from ai_edge_litert import schema_py_generated as s
 
-    from edgehar.export.card_embedding import embed_card_tflite
+    from edgehar.export.card_embedding import _pack_tflite, embed_card_tflite
 
     int8 = card.input.quantized
     buffers = [s.BufferT()]
@@ -146,7 +146,21 @@ def write_tflite(path: Path, card: ModelCard) -> Path:
         c = s.OperatorCodeT()
         c.builtinCode, c.deprecatedBuiltinCode, c.version = code, code, 1
         model.operatorCodes.append(c)
-    from edgehar.export.card_embedding import _pack_tflite
-
     path.write_bytes(embed_card_tflite(_pack_tflite(model), card, strip_names=False))
     return path
+
+
+def write_take(path: Path, seconds: float, rate: float = 50.0, label: str = "walk") -> np.ndarray:
+    """A recording whose first half raises acc_x and second half acc_z (so x_up, then z_up)."""
+    from edgehar.data.recording import RecordingWriter
+
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    x = np.zeros((n, 6), np.float32)
+    x[:, 0] = t < seconds / 2
+    x[:, 2] = t >= seconds / 2
+    x[:, 3] = np.sin(t)
+    with RecordingWriter(path, channels=CHANNELS, units=UNITS, rate_hz=rate, label=label) as w:
+        for i in range(0, n, 5):
+            w.write(x[i : i + 5], 1000.0 + t[i], int(t[i] * 1e6))
+    return x

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from runtime_models import CHANNELS, UNITS, make_card, write_tflite
+from runtime_models import CHANNELS, UNITS, make_card, write_take, write_tflite
 
-from edgehar.data.recording import RecordingWriter, read_recording
+from edgehar.data.recording import read_recording
 
 ROOT = Path(__file__).resolve().parents[1]
 UTD = Path(__file__).resolve().parents[2] / "shared/data/utd-mhad"
@@ -34,19 +34,6 @@ def env() -> dict:
 @pytest.fixture(scope="module")
 def model(tmp_path_factory) -> Path:
     return write_tflite(tmp_path_factory.mktemp("m") / "m.tflite", make_card(window_s=2.0, hop_s=0.5, int8=True))
-
-
-def write_take(path: Path, seconds: float, rate: float = 50.0, label: str = "walk") -> np.ndarray:
-    n = int(seconds * rate)
-    t = np.arange(n) / rate
-    x = np.zeros((n, 6), np.float32)
-    x[:, 0] = t < seconds / 2
-    x[:, 2] = t >= seconds / 2
-    x[:, 3] = np.sin(t)
-    with RecordingWriter(path, channels=CHANNELS, units=UNITS, rate_hz=rate, label=label) as w:
-        for i in range(0, n, 5):
-            w.write(x[i : i + 5], 1000.0 + t[i], int(t[i] * 1e6))
-    return x
 
 
 def test_stream_replay_imports_neither_torch_nor_tensorflow(model, tmp_path):
