@@ -67,6 +67,23 @@ def cpu_host_ms(model: Path, seconds: float, rate: float, hop: float, block: int
     return np.array(host) * 1e3
 
 
+def scheduler_noise(seconds: float = 1.0) -> tuple[float, float]:
+    """(stalls per second longer than 1 ms, longest stall in ms) of a busy loop on this core.
+
+    A loaded machine deschedules any process now and then; wall-clock percentiles then measure
+    the machine, not the code. This puts a number on it next to the result.
+    """
+    stalls, longest = 0, 0.0
+    prev = start = time.perf_counter()
+    while prev - start < seconds:
+        now = time.perf_counter()
+        if now - prev > 1e-3:
+            stalls += 1
+            longest = max(longest, now - prev)
+        prev = now
+    return stalls / seconds, longest * 1e3
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path)
@@ -85,6 +102,8 @@ def main() -> None:
         if stage != "queue":  # time spent in the replay's own queue: not the runtime's
             print(f"{stage:<12}{v['p50']:>10.3f}{v['p99']:>10.3f}")
     cpu = cpu_host_ms(model, args.seconds, args.rate, args.hop, args.block)
+    rate, longest = scheduler_noise()
+    print(f"machine noise: a busy loop on this core stalled {rate:.0f} times/s for > 1 ms (longest {longest:.1f} ms)")
     p50, p99, worst = np.percentile(cpu, [50, 99, 100])
     print(f"host CPU time per window: p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {worst:.3f} ms ({len(cpu)} windows)")
     wall = s["latency_ms"]["host"]["p99"]
