@@ -266,3 +266,11 @@ def test_recorder_estimates_an_undeclared_rate(tmp_path):
     assert take.rate_hz == pytest.approx(119.0, rel=0.01)
     assert np.array_equal(take.samples, x)  # the blocks held during estimation are written too
     assert [g["reason"] for g in take.gaps] == ["link corrupt: unparsable line"]
+
+
+def test_max_windows_stops_the_run(model):
+    card = read_card(model)
+    pipeline = Pipeline(card, open_interpreter(model), parse_smoothing("none"))
+    source = ListSource(stream_items())
+    summary = asyncio.run(StreamRun(source, pipeline, [], max_windows=3).run())
+    assert summary["windows"] == 3 and source.closed and not summary["interrupted"]
