@@ -321,10 +321,11 @@ def test_link_loss_breaks_untimed_streams_only(onnx_model):
     assert p.summary()["window_resets"] == 0
 
 
-def test_corrupt_events_are_counted(onnx_model):
+def test_corrupt_events_and_misshapen_blocks_are_counted(onnx_model):
     p = make_pipeline(onnx_model)
     p.link_event(LinkEvent("corrupt", "bad crc", count=3))
-    assert p.summary()["corrupt"] == 3
+    assert p.push(Block(np.zeros((5, 4), np.float32), 0, 0, 0.0)) == []
+    assert p.summary()["corrupt"] == 4 and p.summary()["samples"] == 0
 
 
 # -- interpreters -----------------------------------------------------------------------------------

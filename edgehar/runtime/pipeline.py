@@ -188,6 +188,9 @@ class Pipeline:
         if self.info is None:
             raise EdgeharError("the source sent samples before saying its channels and units")
         n = len(block.samples)
+        if block.samples.ndim != 2 or block.samples.shape[1] != len(self.info.channels):
+            self.counters.corrupt += 1  # a block that does not match the stream: skipped, never fatal
+            return []
         missing = 0
         if block.seq is not None:
             # Kept across reconnects (unlike PROTOCOL.md's reset) so an outage counts as a gap;
