@@ -93,15 +93,21 @@ def build_trainer(
     if devices == "auto" and accelerator == "cpu":
         devices = 1
     deterministic = cfg.deterministic if cfg.deterministic is not None else accelerator == "cpu"
-    checkpoints = ModelCheckpoint(
-        dirpath=log_dir / "checkpoints" / stage,
-        filename="best",
-        monitor=monitor_best if has_val else None,
-        mode="max",
-        save_top_k=1 if (monitor_best and has_val) else 0,
-        save_last=True,
-        every_n_epochs=1,
-    )
+    # "last" is rewritten at the end of every epoch (what --resume continues from); "best" keeps
+    # the best epoch on a validation quantity when the stage selects a model.
+    callbacks = [
+        ModelCheckpoint(
+            dirpath=log_dir / "checkpoints" / stage, filename="last", monitor=None, save_top_k=1,
+            save_on_train_epoch_end=True, enable_version_counter=False,
+        )
+    ]
+    if monitor_best and has_val:
+        callbacks.append(
+            ModelCheckpoint(
+                dirpath=log_dir / "checkpoints" / stage, filename="best", monitor=monitor_best, mode="max",
+                save_top_k=1, enable_version_counter=False,
+            )
+        )
     version = _next_version(log_dir / "logs" / stage)
     return L.Trainer(
         accelerator=accelerator,
@@ -115,7 +121,7 @@ def build_trainer(
             CSVLogger(log_dir / "logs", name=stage, version=version),
             TensorBoardLogger(log_dir / "logs", name=stage, version=version, default_hp_metric=False),
         ],
-        callbacks=[checkpoints],
+        callbacks=callbacks,
         enable_progress_bar=cfg.progress_bar,
         enable_model_summary=False,
         log_every_n_steps=min(cfg.log_every_n_steps, steps_per_epoch),

@@ -126,7 +126,7 @@ def _load_best(module: Any, trainer: Any) -> None:
     """Load the best-on-validation weights into ``module`` (model selection), if a best one was kept."""
     import torch
 
-    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    best = next((cb.best_model_path for cb in trainer.checkpoint_callbacks if cb.monitor), "")
     if best and Path(best).exists():
         state = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
         module.load_state_dict(state)
