@@ -36,7 +36,8 @@ def _run(n, rate, *, mtu=247, offer=("edgehar", "nus"), target=NAME, respect_mtu
         device = SimulatedDevice(motion)
         source = BleSource(target, adapter="hci0", scan_timeout_s=5, backoff=Backoff(0.05, cap_s=0.5, seed=2),
                            **(source_kw or {}))
-        return await run_pair(lambda: run_device(device, link, binary=binary, **device_kw), source, timeout_s=40)
+        return await run_pair(lambda: run_device(device, link, binary=binary, **device_kw), source,
+                              timeout_s=30 + 1.5 * n / rate)
 
     stats, tally = asyncio.run(scenario())
     return samples, stats, tally
@@ -159,3 +160,23 @@ def test_simulate_cli_as_a_ble_peripheral(emulated_bluez):
     assert "1 disconnects" in out
     assert len(tally.kinds("connected")) == 2 and tally.kinds("lost")
     assert tally.tracker.stats.gaps == 1 and tally.tracker.stats.duplicates == 0
+
+
+@pytest.mark.slow
+def test_soak_a_minute_of_faults_and_link_losses(emulated_bluez):
+    faults = FaultRates(drop=0.01, duplicate=0.01, corrupt=0.01, seed=5)
+    samples, stats, tally = _run(6000, 100.0, speed=1.0, faults=faults, disconnect_every_s=7.0)
+    f = stats.faults
+    assert stats.disconnects == 8
+    assert len(tally.kinds("connected")) == stats.disconnects + 1
+    seq = tally.tracker.stats
+    assert seq.duplicates == f.duplicated and seq.stale == 0
+    assert tally.count("corrupt") == f.corrupted
+    last = tally.accepted[-1].seq
+    assert seq.accepted + seq.lost_frames == last + 1
+    missing_by_faults = f.dropped + f.corrupted
+    outage_frames = stats.skipped_samples // 5
+    lost_after_last = stats.frames - 1 - last
+    assert abs(seq.lost_frames + lost_after_last - missing_by_faults - outage_frames) <= stats.disconnects
+    for block in tally.accepted:
+        assert np.array_equal(block.samples, samples[block.seq * 5 : block.seq * 5 + 5])

@@ -27,7 +27,7 @@ async def _serial_run(link, n, rate=100.0, fmt_device="binary", fmt_host="auto",
     source = SerialSource(link.address, fmt=fmt_host, backoff=Backoff(0.02, cap_s=0.2, seed=1))
     stats, tally = await run_pair(
         lambda: run_device(device, link, binary=fmt_device == "binary", **device_kw), source,
-        host_joins_after_s=host_joins_after_s,
+        host_joins_after_s=host_joins_after_s, timeout_s=30 + 1.5 * n / rate,
     )
     return samples, stats, tally
 
@@ -138,3 +138,19 @@ def test_host_joining_mid_stream_requests_config(tmp_path):
     assert seq.gaps == 0 and seq.accepted >= 25
     first = tally.accepted[0].seq
     assert np.array_equal(tally.samples, samples[first * 5 :])
+
+
+@pytest.mark.slow
+def test_soak_a_minute_of_faults_and_unplugs(tmp_path):
+    link = PtyLink(str(tmp_path / "ttyBOARD"), unplugged_s=0.5)
+    faults = FaultRates(drop=0.01, duplicate=0.01, corrupt=0.01, seed=9)
+    samples, stats, tally = asyncio.run(
+        _serial_run(link, 6000, rate=100.0, speed=1.0, faults=faults, disconnect_every_s=7.0)
+    )
+    assert stats.disconnects == 8
+    seq = tally.tracker.stats
+    assert seq.duplicates == stats.faults.duplicated and seq.stale == 0
+    last = tally.accepted[-1].seq
+    assert seq.accepted + seq.lost_frames == last + 1
+    for block in tally.accepted:
+        assert np.array_equal(block.samples, samples[block.seq * 5 : block.seq * 5 + 5])
