@@ -1,6 +1,6 @@
 """The training pipeline end to end on the synthetic dataset with tiny models: run directory,
 RunDir round trip, determinism, resume, feature caching, frozen encoders, CMKM's frozen encoders,
-and DDP with two CPU processes."""
+and DDP with two CPU processes (about 16 s, so it stays in the default suite)."""
 
 from __future__ import annotations
 
@@ -232,7 +232,6 @@ def test_cmkm_similarity_encoders_stay_frozen(tmp_path: Path) -> None:
                                                        sim["imu"].state_dict().values()))
 
 
-@pytest.mark.slow
 def test_ddp_two_cpu_processes(tmp_path: Path) -> None:
     """torchrun starts two gloo processes; each sees half of every epoch; rank 0 writes the run."""
     recipe = write_recipe(tmp_path, trainer={"strategy": "ddp", "accelerator": "cpu"},
@@ -254,3 +253,31 @@ def test_ddp_two_cpu_processes(tmp_path: Path) -> None:
     last_step = int(np.nanmax(log["step"]))
     assert last_step + 1 == 2 * per_rank_steps
     assert not list(out.glob("seed_0/logs/pretrain/version_1"))  # only rank 0 logged
+
+
+def test_report_table_and_figures(tiny_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    runs = []
+    for beta, acc in ((0.5, 0.6), (2.0, 0.7)):
+        run = tmp_path / f"beta_{beta}"
+        shutil.copytree(tiny_run, run)
+        cfg = yaml.safe_load((run / "config.yaml").read_text())
+        cfg["loss"]["beta"], cfg["name"] = beta, f"beta_{beta}"
+        (run / "config.yaml").write_text(yaml.safe_dump(cfg))
+        metrics = json.loads((run / "metrics.json").read_text())
+        ev = metrics["evaluations"]["multimodal"]
+        ev["summary"]["test"]["accuracy"] = {"mean": acc, "ci95": 0.02, "std": 0.01, "n": 3, "values": []}
+        metrics["evaluations"]["multimodal@10pct"] = {**ev, "label_percent": 10.0}
+        (run / "metrics.json").write_text(json.dumps(metrics))
+        runs.append(str(run))
+    out = tmp_path / "report"
+    main(["report", *runs, "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert "| beta_0.5 | synthetic" in printed or "| beta_0.5 |" in printed
+    assert "60.00 ± 2.00" in printed and "70.00 ± 2.00" in printed
+    assert (out / "beta_curve.png").is_file() and (out / "label_fraction.png").is_file()
+    assert "beta_curve.png" in (out / "report.md").read_text()
+    with pytest.raises(SystemExit):
+        main(["report", str(tmp_path / "nothing")])
+    assert "not a run directory" in capsys.readouterr().err

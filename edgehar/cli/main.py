@@ -29,6 +29,7 @@ app = typer.Typer(
 COMMAND_MODULES: list[str] = [
     "datasets",
     "train",
+    "report",
     "stream",
     "record",
     "simulate",
