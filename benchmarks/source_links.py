@@ -58,7 +58,6 @@ def serial_throughput(samples: int, binary: bool) -> float:
         link = PtyLink(tempfile.mkdtemp(prefix="bench-") + "/tty")
         await link.start()
         source = SerialSource(link.address, backoff=Backoff(0.02, cap_s=0.2))
-        start = time.perf_counter()
         stats, tally = await run_pair(lambda: run_device(SimulatedDevice(motion), link, binary=binary, speed=None,
                                                          linger_s=0.0), source, settle_s=0.0, timeout_s=120)
         last = max(b.host_time for b in tally.blocks)

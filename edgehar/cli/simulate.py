@@ -102,7 +102,8 @@ def simulate(
     sys.stdout.write(
         f"sent {stats.sent_samples} of {stats.samples} samples in {stats.frames} frames "
         f"({stats.skipped_samples} while no host listened), {stats.configs} CONFIG, {stats.disconnects} disconnects; "
-        f"faults: {f.dropped} dropped, {f.duplicated} duplicated, {f.corrupted} corrupted, {f.reordered} reordered\n"
+        f"faults: {f.dropped} dropped, {f.duplicated} duplicated, {f.corrupted} corrupted, {f.reordered} reordered"
+        + (f"; {stats.overflows} dropped for a full buffer (nobody reading)" if stats.overflows else "") + "\n"
     )
 
 

@@ -42,7 +42,6 @@ class BleLink(Link):
         super().__init__()
         self.name = name
         self.respect_mtu = respect_mtu  # False plays firmware that ignores the MTU (frames get cut)
-        self.truncated = 0
         self._subscribed_before = False
         services = []
         if "edgehar" in offer:
@@ -107,8 +106,6 @@ class BleLink(Link):
         room = self._room()
         sent = False
         if self._notifying(DATA_CHAR_UUID):
-            if len(message) > room:
-                self.truncated += 1
             sent = self.peripheral.notify(DATA_CHAR_UUID, message[:room]) or sent
         if self._notifying(NUS_TX_UUID):
             sent = self.peripheral.notify(NUS_TX_UUID, message[:room]) or sent

@@ -36,7 +36,6 @@ class ServiceSpec:
 
 def _interfaces():
     """Build the D-Bus interface classes lazily, so importing this module needs no dbus-fast."""
-    from dbus_fast import Variant
     from dbus_fast.service import PropertyAccess, ServiceInterface, dbus_property, method
 
     class Service(ServiceInterface):
@@ -145,7 +144,7 @@ def _interfaces():
         def Release(self):
             return
 
-    return Service, Characteristic, Advertisement, Variant
+    return Service, Characteristic, Advertisement
 
 
 class Peripheral:
@@ -175,7 +174,7 @@ class Peripheral:
         from dbus_fast.aio import MessageBus
         from dbus_fast.errors import DBusError
 
-        service_cls, char_cls, adv_cls, _ = _interfaces()
+        service_cls, char_cls, adv_cls = _interfaces()
         try:
             self._bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
         except (OSError, ValueError) as exc:

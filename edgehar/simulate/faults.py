@@ -9,7 +9,7 @@ byte, which the CRC catches; BLE: a notification cut to the MTU; text: a garbled
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from edgehar.errors import EdgeharError
@@ -43,7 +43,6 @@ class FaultCounts:
     duplicated: int = 0
     corrupted: int = 0
     reordered: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 class FaultInjector:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 
-from edgehar.protocol import ControlFrame, DEVICE_ACCEPTS, StreamDecoder
+from edgehar.protocol import DEVICE_ACCEPTS, ControlFrame, StreamDecoder, serial_wrap
 
 
 class Link(abc.ABC):
@@ -53,8 +53,6 @@ class Link(abc.ABC):
 
     def wrap(self, payload: bytes, binary: bool) -> bytes:
         """Wire bytes of one frame (binary) or chunk of text; serial links add COBS + CRC."""
-        from edgehar.protocol import serial_wrap
-
         return serial_wrap(payload) if binary else payload
 
     async def send_text(self, text: bytes, wait: bool) -> bool:

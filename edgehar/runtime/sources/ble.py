@@ -93,7 +93,6 @@ class BleSource(Source):
         self.backoff = backoff or Backoff()
         self.info: StreamInfo | None = None
         self.mtu: int | None = None
-        self.reconnects = 0
         self._closed = asyncio.Event()
 
     def _bluez(self) -> dict:
@@ -140,8 +139,6 @@ class BleSource(Source):
                                                 f"retry {self.backoff.attempt} in {delay:.2f} s")
                 await self._sleep(delay)
                 continue
-            if ever_connected:
-                self.reconnects += 1
             ever_connected = True
             failures = 0
             try:

@@ -59,8 +59,6 @@ class SerialSource(Source):
         self.backoff = backoff or Backoff()
         self.info: StreamInfo | None = None
         self._closed = asyncio.Event()
-        self._serial = None
-        self.reconnects = 0
 
     def _open(self):
         import serial
@@ -84,8 +82,6 @@ class SerialSource(Source):
                 yield LinkEvent("reconnecting", f"{self.port}: {exc}; retry {self.backoff.attempt} in {delay:.2f} s")
                 await self._sleep(delay)
                 continue
-            if not first:
-                self.reconnects += 1
             first = False
             self.decoder.reset()
             async for item in self._session(port):
