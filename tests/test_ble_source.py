@@ -180,3 +180,15 @@ def test_soak_a_minute_of_faults_and_link_losses(emulated_bluez):
     assert abs(seq.lost_frames + lost_after_last - missing_by_faults - outage_frames) <= stats.disconnects
     for block in tally.accepted:
         assert np.array_equal(block.samples, samples[block.seq * 5 : block.seq * 5 + 5])
+
+
+def test_no_bluetooth_at_all_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", f"unix:path={tmp_path}/no-bus")
+    source = open_source(SourceSpec(ble=NAME, scan_timeout_s=1))
+
+    async def first():
+        async for _ in source:
+            break
+
+    with pytest.raises(EdgeharError, match="Bluetooth is not available here"):
+        asyncio.run(first())

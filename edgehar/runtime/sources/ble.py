@@ -110,7 +110,7 @@ class BleSource(Source):
 
     async def __aiter__(self) -> AsyncIterator[Item]:
         from bleak import BleakClient
-        from bleak.exc import BleakError
+        from bleak.exc import BleakBluetoothNotAvailableError, BleakError
 
         device = None
         failures = 0
@@ -119,7 +119,12 @@ class BleSource(Source):
             lost = asyncio.Event()
             try:
                 if device is None or failures >= RESCAN_AFTER:
-                    device = await self._find()
+                    try:
+                        device = await self._find()
+                    except (BleakBluetoothNotAvailableError, OSError) as exc:
+                        if not ever_connected:  # no adapter, no bluetoothd: nothing to wait for
+                            raise EdgeharError(f"BLE: Bluetooth is not available here ({exc})") from exc
+                        raise
                     failures = 0
                     if device is None:
                         if not ever_connected:
