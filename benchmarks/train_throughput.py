@@ -47,8 +47,8 @@ def _data(n: int):
     return torch.randn(n, 6, 50, generator=g), torch.randn(n, 3, 50, 20, generator=g), torch.zeros(n, dtype=torch.long)
 
 
-def plain_loop(steps: int, batch: int, warmup: int) -> float:
-    """Samples/s of a hand-written training loop (after ``warmup`` steps)."""
+def plain_loop(epochs: int, steps: int, batch: int) -> float:
+    """Samples/s of a hand-written training loop over epochs 1.. (epoch 0 is warm-up)."""
     from edgehar.train.batches import batch_loader
     from edgehar.transforms import build_imu_augment, build_skeleton_augment
 
@@ -57,22 +57,24 @@ def plain_loop(steps: int, batch: int, warmup: int) -> float:
     aug_i, aug_s = build_imu_augment("utd"), build_skeleton_augment("utd")
     loss_fn = _loss()
     opt = torch.optim.Adam(modules.parameters(), lr=1e-3, weight_decay=1e-5)
-    loader = batch_loader(_data(batch * (steps + warmup)), batch_size=batch, shuffle=True, drop_last=True)
-    start = None
-    for i, (imu, skel, _) in enumerate(loader):
-        if i == warmup:
+    loader = batch_loader(_data(batch * steps), batch_size=batch, shuffle=True, drop_last=True)
+    start = 0.0
+    for epoch in range(epochs):
+        if epoch == 1:
             start = time.perf_counter()
-        z_i = proj["imu"](enc["imu"](aug_i(imu)))
-        z_s = proj["skeleton"](enc["skeleton"](aug_s(skel)))
-        loss = loss_fn(z_i, z_s)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-    return steps * batch / (time.perf_counter() - start)
+        for imu, skel, _ in loader:
+            z_i = proj["imu"](enc["imu"](aug_i(imu)))
+            z_s = proj["skeleton"](enc["skeleton"](aug_s(skel)))
+            loss = loss_fn(z_i, z_s)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    return (epochs - 1) * steps * batch / (time.perf_counter() - start)
 
 
-def lightning_loop(steps: int, batch: int, warmup: int, workdir: Path) -> float:
-    """Samples/s of the same training through ContrastiveModule + the edgehar Trainer."""
+def lightning_loop(epochs: int, steps: int, batch: int, workdir: Path) -> float:
+    """Samples/s of the same training through ContrastiveModule + the edgehar Trainer, including its
+    per-epoch checkpoint, loggers and LR scheduler (epoch 0 is warm-up)."""
     import lightning as L
 
     from edgehar.train.batches import batch_loader
@@ -85,11 +87,11 @@ def lightning_loop(steps: int, batch: int, warmup: int, workdir: Path) -> float:
         def __init__(self) -> None:
             self.start = self.end = 0.0
 
-        def on_train_batch_start(self, trainer, module, batch_, batch_idx) -> None:  # noqa: ANN001
-            if trainer.global_step == warmup:
+        def on_train_epoch_start(self, trainer, module) -> None:  # noqa: ANN001
+            if trainer.current_epoch == 1:
                 self.start = time.perf_counter()
 
-        def on_train_epoch_end(self, trainer, module) -> None:  # noqa: ANN001
+        def on_train_end(self, trainer, module) -> None:  # noqa: ANN001
             self.end = time.perf_counter()
 
     enc, proj = _models(0)
@@ -97,15 +99,15 @@ def lightning_loop(steps: int, batch: int, warmup: int, workdir: Path) -> float:
     module = ContrastiveModule(
         modalities=("imu", "skeleton"), encoders=enc, projections=proj,
         augments={"imu": build_imu_augment("utd"), "skeleton": build_skeleton_augment("utd")},
-        loss=loss, val_loss=loss, optim=StageSection(epochs=1, batch_size=batch),
+        loss=loss, val_loss=loss, optim=StageSection(epochs=epochs, batch_size=batch),
     )
-    loader = batch_loader(_data(batch * (steps + warmup)), batch_size=batch, shuffle=True, drop_last=True)
-    trainer = build_trainer(TrainerSection(progress_bar=False), max_epochs=1, log_dir=workdir, stage="bench",
-                            has_val=False, steps_per_epoch=steps + warmup)
+    loader = batch_loader(_data(batch * steps), batch_size=batch, shuffle=True, drop_last=True)
+    trainer = build_trainer(TrainerSection(progress_bar=False), max_epochs=epochs, log_dir=workdir, stage="bench",
+                            has_val=False, steps_per_epoch=steps)
     clock = Clock()
-    trainer.callbacks.append(clock)
+    trainer.callbacks.insert(0, clock)
     trainer.fit(module, loader)
-    return steps * batch / (clock.end - clock.start)
+    return (epochs - 1) * steps * batch / (clock.end - clock.start)
 
 
 def pipeline_time(data_dir: Path, epochs: int, workdir: Path) -> dict:
@@ -141,8 +143,8 @@ def pipeline_time(data_dir: Path, epochs: int, workdir: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--steps", type=int, default=15)
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=5, help="steps per epoch (UTD-MHAD: 5 at batch 64)")
+    parser.add_argument("--train-epochs", type=int, default=4, help="epochs per measurement, the first is warm-up")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--data-dir", type=Path, default=None)
@@ -152,12 +154,13 @@ def main() -> None:
     plain, engine = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
-            plain.append(plain_loop(args.steps, args.batch, args.warmup))
-            engine.append(lightning_loop(args.steps, args.batch, args.warmup, Path(tmp) / f"r{r}"))
+            plain.append(plain_loop(args.train_epochs, args.steps, args.batch))
+            engine.append(lightning_loop(args.train_epochs, args.steps, args.batch, Path(tmp) / f"r{r}"))
             print(f"round {r}: plain {plain[-1]:.1f} samples/s, lightning {engine[-1]:.1f} samples/s", flush=True)
         p, e = statistics.median(plain), statistics.median(engine)
         result = {
-            "threads": args.threads, "batch": args.batch, "steps": args.steps,
+            "threads": args.threads, "batch": args.batch, "steps_per_epoch": args.steps,
+            "measured_epochs": args.train_epochs - 1,
             "plain_samples_per_s": round(p, 1), "lightning_samples_per_s": round(e, 1),
             "engine_overhead_pct": round(100 * (p - e) / p, 1),
         }
