@@ -56,6 +56,7 @@ def _quiet_lightning() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
     warnings.filterwarnings("ignore", message=r".*does not have many workers.*")
+    warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")  # --resume
 
 
 def _next_version(root: Path) -> str:

@@ -350,10 +350,10 @@ def _train_seed(recipe: Recipe, data: RunData, meta: dict, seed: int, seed_dir: 
                              "splits": scores_}
 
     if fw == "supervised":
+        from edgehar.data import limited_labels
+
         for percent in percents:
             suffix = _suffix(percent, main)
-            from edgehar.data import limited_labels
-
             train_idx = limited_labels(data.prepared, data.splits["train"], percent, seed=seed,
                                        method=recipe.data.label_method)
             encoders, head = _train_supervised(recipe, data, meta, seed, seed_dir, train_idx, suffix, resume=resume)

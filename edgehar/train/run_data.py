@@ -28,7 +28,7 @@ def resolve_data_dir(section: DataSection) -> Path:
         return Path(default_dataset_dir())
     path = Path(section.dir).expanduser()
     if not path.exists():
-        raise EdgeharError(f"data.dir {path}: no such folder")
+        raise EdgeharError(f"data.dir {path}: no such folder (give the dataset folder with --data-dir)")
     return path.resolve()
 
 
