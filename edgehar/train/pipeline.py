@@ -456,13 +456,12 @@ def train_run(recipe: Recipe, out: Path, *, resume: bool = False, log: Callable[
     if recipe.trainer.num_threads:
         torch.set_num_threads(recipe.trainer.num_threads)
     writer = _global_zero()
-    if writer:
-        if resume:
-            check_resume_config(recipe, out)
-        _prepare_out(out, resume)
-    data = load_run_data(recipe.data)
+    if writer and resume:
+        check_resume_config(recipe, out)
+    data = load_run_data(recipe.data)  # before creating anything: a bad data folder leaves no debris
     meta = data.meta()
     if writer:
+        _prepare_out(out, resume)
         (out / "config.yaml").write_text(yaml.safe_dump(recipe.to_dict(), sort_keys=False))
         run_meta = {
             "edgehar_version": __version__,
