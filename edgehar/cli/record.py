@@ -17,6 +17,17 @@ from typing import Optional
 
 import typer
 
+from edgehar.cli.source_options import (
+    AdapterOption,
+    BaudOption,
+    BleOption,
+    ChannelsOption,
+    FormatOption,
+    RateOption,
+    SerialOption,
+    UnitsOption,
+    open_cli_source,
+)
 from edgehar.errors import EdgeharError
 
 HELP = "Record labelled IMU takes from --serial or --ble into a dataset folder."
@@ -75,20 +86,14 @@ async def _record(source, recorder, duration_s: float | None, quiet: bool) -> di
 def record(
     label: str = typer.Option(..., "--label", help="Activity performed in this take (stored in the file)."),
     out: Path = typer.Option(..., "--out", help="Dataset folder; one file per take is added."),
-    serial: Optional[str] = typer.Option(None, "--serial", help="Serial port (or a pyserial URL)."),
-    ble: Optional[str] = typer.Option(None, "--ble", help="BLE device address or name."),
-    baud: int = typer.Option(115200, "--baud", help="Serial baud rate."),
-    fmt: str = typer.Option("auto", "--format", help="Wire format: auto, binary or text."),
-    channels: Optional[str] = typer.Option(
-        None, "--channels", help="Names of text-line columns, e.g. ax,ay,az,gx,gy,gz."
-    ),
-    units: Optional[str] = typer.Option(
-        None, "--units", help="Units of those columns, e.g. g,g,g,deg/s,deg/s,deg/s."
-    ),
-    rate: Optional[float] = typer.Option(
-        None, "--rate", help="Device sample rate in Hz when the link does not say it."
-    ),
-    adapter: Optional[str] = typer.Option(None, "--adapter", help="Bluetooth adapter (e.g. hci0)."),
+    serial: SerialOption = None,
+    ble: BleOption = None,
+    baud: BaudOption = 115200,
+    fmt: FormatOption = "auto",
+    channels: ChannelsOption = None,
+    units: UnitsOption = None,
+    rate: RateOption = None,
+    adapter: AdapterOption = None,
     duration: Optional[str] = typer.Option(
         None, "--duration", help="Stop after this long, e.g. 30s (default: Ctrl-C)."
     ),
@@ -99,7 +104,6 @@ def record(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the final line."),
 ) -> None:
     """Record one take; Ctrl-C (or --duration) ends it and prints what was written."""
-    from edgehar.cli.source_options import open_cli_source
     from edgehar.runtime.duration import parse_seconds
     from edgehar.runtime.recorder import Recorder
 

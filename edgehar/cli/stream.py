@@ -13,33 +13,35 @@ from typing import Optional
 
 import typer
 
+from edgehar.cli.source_options import (
+    AdapterOption,
+    BaudOption,
+    BleOption,
+    ChannelsOption,
+    FormatOption,
+    RateOption,
+    SerialOption,
+    UnitsOption,
+    open_cli_source,
+)
+
 HELP = "Recognise activities live from --serial, --ble or --replay with an exported model."
 
 
 def stream(
     model: Path = typer.Argument(..., help="Exported model (.tflite or .onnx) with its edgehar card."),
-    ble: Optional[str] = typer.Option(None, "--ble", help="BLE device address or name."),
-    serial: Optional[str] = typer.Option(
-        None, "--serial", help="Serial port (or a pyserial URL like socket://host:port)."
-    ),
-    baud: int = typer.Option(115200, "--baud", help="Serial baud rate (ignored by USB CDC boards)."),
+    ble: BleOption = None,
+    serial: SerialOption = None,
+    baud: BaudOption = 115200,
     replay: Optional[Path] = typer.Option(
         None, "--replay", help="Play a recording or a dataset file instead of a live link."
     ),
     speed: str = typer.Option("1", "--speed", help="Replay speed: 1 (real time), N times faster, or max."),
-    fmt: str = typer.Option(
-        "auto", "--format", help="Wire format: auto, binary (edgehar frames) or text (CSV lines)."
-    ),
-    channels: Optional[str] = typer.Option(
-        None, "--channels", help="Names of text-line columns, e.g. ax,ay,az,gx,gy,gz."
-    ),
-    units: Optional[str] = typer.Option(
-        None, "--units", help="Units of those columns, e.g. g,g,g,deg/s,deg/s,deg/s."
-    ),
-    rate: Optional[float] = typer.Option(
-        None, "--rate", help="Device sample rate in Hz when the link does not say it."
-    ),
-    adapter: Optional[str] = typer.Option(None, "--adapter", help="Bluetooth adapter (e.g. hci0)."),
+    fmt: FormatOption = "auto",
+    channels: ChannelsOption = None,
+    units: UnitsOption = None,
+    rate: RateOption = None,
+    adapter: AdapterOption = None,
     hop: Optional[str] = typer.Option(
         None, "--hop", help="Time between windows, e.g. 0.5s (default: the model card's)."
     ),
@@ -72,7 +74,6 @@ def stream(
     from edgehar.runtime.pipeline import Pipeline
     from edgehar.runtime.runner import StreamRun
     from edgehar.runtime.smoothing import parse_smoothing
-    from edgehar.cli.source_options import open_cli_source
 
     card = read_card(model)
     interpreter = open_interpreter(model, backend, card.input, card.output)
