@@ -76,7 +76,7 @@ def build(tmp_path_factory: pytest.TempPathFactory):
     common = []
     _run(["gcc", "-std=c99", *FLAGS, "-c", str(FB / "c" / "edgehar_codec.c"), "-o", str(out / "codec.o")])
     common.append(out / "codec.o")
-    for src in ("runner.cpp", "host_arduino.cpp", "sim_imu.cpp", "host_ble.cpp"):
+    for src in ("runner.cpp", "host_arduino.cpp", "sim_imu.cpp", "host_imu.cpp", "host_ble.cpp"):
         obj = out / (src + ".o")
         _run(["g++", "-std=gnu++11", *FLAGS, f"-I{HOST}", "-c", str(HOST / src), "-o", str(obj)])
         common.append(obj)

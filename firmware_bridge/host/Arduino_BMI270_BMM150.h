@@ -3,21 +3,11 @@
 #ifndef EDGEHAR_HOST_BMI270_H
 #define EDGEHAR_HOST_BMI270_H
 
-#include "sim_imu.h"
+#include "host_imu.h"
 
-class BoschSensorClass {
+class BoschSensorClass : public HostImu {
 public:
-    int begin();
-    void end();
-    int accelerationAvailable();
-    int readAcceleration(float &x, float &y, float &z);
-    float accelerationSampleRate();
-    int gyroscopeAvailable();
-    int readGyroscope(float &x, float &y, float &z);
-    float gyroscopeSampleRate();
-
-private:
-    SimImu _acc, _gyr;
+    BoschSensorClass();
 };
 
 extern BoschSensorClass IMU;

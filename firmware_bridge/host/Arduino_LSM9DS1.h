@@ -3,21 +3,11 @@
 #ifndef EDGEHAR_HOST_LSM9DS1_H
 #define EDGEHAR_HOST_LSM9DS1_H
 
-#include "sim_imu.h"
+#include "host_imu.h"
 
-class LSM9DS1Class {
+class LSM9DS1Class : public HostImu {
 public:
-    int begin();
-    void end();
-    int accelerationAvailable();
-    int readAcceleration(float &x, float &y, float &z);
-    float accelerationSampleRate();
-    int gyroscopeAvailable();
-    int readGyroscope(float &x, float &y, float &z);
-    float gyroscopeSampleRate();
-
-private:
-    SimImu _acc, _gyr;
+    LSM9DS1Class();
 };
 
 extern LSM9DS1Class IMU;

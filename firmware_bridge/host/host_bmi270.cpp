@@ -1,38 +1,9 @@
 #include "Arduino_BMI270_BMM150.h"
 
-#include "sim.h"
+static float to_g(int16_t raw) { return raw / 8192.0f; }
+static float to_dps(int16_t raw) { return raw / 16.384f; }
+
+/* reports what the library does: (1 << odr) * 0.39 */
+BoschSensorClass::BoschSensorClass() : HostImu(100.0, 99.84f, to_g, to_dps) {}
 
 BoschSensorClass IMU;
-
-int BoschSensorClass::begin() {
-    _acc.start(100.0);
-    _gyr.start(100.0);
-    return 1;
-}
-
-void BoschSensorClass::end() {
-    _acc.stop();
-    _gyr.stop();
-}
-
-int BoschSensorClass::accelerationAvailable() { return _acc.fresh() ? 1 : 0; }
-int BoschSensorClass::gyroscopeAvailable() { return _gyr.fresh() ? 1 : 0; }
-/* what the library reports: (1 << odr) * 0.39 */
-float BoschSensorClass::accelerationSampleRate() { return 99.84f; }
-float BoschSensorClass::gyroscopeSampleRate() { return 99.84f; }
-
-int BoschSensorClass::readAcceleration(float &x, float &y, float &z) {
-    uint64_t k = _acc.take();
-    x = sim::signal(k, 0) / 8192.0f;
-    y = sim::signal(k, 1) / 8192.0f;
-    z = sim::signal(k, 2) / 8192.0f;
-    return 1;
-}
-
-int BoschSensorClass::readGyroscope(float &x, float &y, float &z) {
-    uint64_t k = _gyr.take();
-    x = sim::signal(k, 3) / 16.384f;
-    y = sim::signal(k, 4) / 16.384f;
-    z = sim::signal(k, 5) / 16.384f;
-    return 1;
-}
