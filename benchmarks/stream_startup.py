@@ -6,7 +6,7 @@ samples are awaited. Measured from just before the process is spawned (Python st
 import included), over several runs; the median and the worst are reported.
 
 Usage: python benchmarks/stream_startup.py [--model FILE] [--runs 7] [--replay FILE]
-(default replay: a small recording written here; a UTD-MHAD .mat replay adds scipy.io's import.)
+(default replay: a small recording written here; a UTD-MHAD .mat is read without scipy.io.)
 """
 
 from __future__ import annotations
