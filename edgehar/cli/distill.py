@@ -18,7 +18,10 @@ def register(app: typer.Typer) -> None:
         overrides: List[str] = typer.Option([], "--set", help="Override a profile key: --set distill.alpha=0.5."),
         out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: RUN_DIR/distill)."),
     ) -> None:
-        """Writes student.pt and student.json; `edgehar export --student DIR` converts it."""
+        """Train the IMU-only edge student from a run's teacher (knowledge distillation).
+
+        Writes student.pt and student.json; `edgehar export --student DIR` converts them.
+        """
         from edgehar.errors import EdgeharError
         from edgehar.export.distill import distill as run_distill
         from edgehar.export.profile import load_profile

@@ -18,7 +18,10 @@ def register(app: typer.Typer) -> None:
         backend: str = typer.Option("auto", "--backend", help="auto, litert, tflite or onnx."),
         json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the full scores as JSON here."),
     ) -> None:
-        """Preprocesses with the card only (resample, standardise, quantize) and invokes one window at a time."""
+        """Accuracy and macro F1 of an exported .tflite/.onnx, run as a device runs it.
+
+        Preprocesses with the card only (resample, standardise, quantize), one window per invoke.
+        """
         import json
 
         from edgehar.export.evaluate import evaluate_file

@@ -36,7 +36,11 @@ def register(app: typer.Typer) -> None:
         overrides: List[str] = typer.Option([], "--set", help="Override a profile key: --set distill.epochs=100."),
         out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: RUN_DIR/export/<profile>)."),
     ) -> None:
-        """Distil (or take the encoder), quantize, convert, embed the model card, prove parity."""
+        """Turn a run into int8/float .tflite, .onnx and C files with model cards and a parity report.
+
+        Distils the student (or takes the encoder), quantizes, converts, embeds the model card and
+        scores every file through the interpreter a device uses.
+        """
         from edgehar.errors import EdgeharError
         from edgehar.export.profile import FORMATS, load_profile
 

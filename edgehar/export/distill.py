@@ -148,6 +148,7 @@ def distill(
     )
     x_train, y_train = imu["train"], torch.from_numpy(labels["train"])
     teacher_train = torch.from_numpy(teacher_logits["train"])
+    teacher_extra = data.inputs(modality, splits["train"])[1:]  # the skeleton, for a multimodal teacher
     best: tuple[float, int, dict] | None = None
     history: list[dict[str, float]] = []
     for epoch in range(1, cfg.epochs + 1):
@@ -156,8 +157,14 @@ def distill(
         total = 0.0
         for start in range(0, len(order), cfg.batch_size):
             idx = order[start : start + cfg.batch_size]
-            logits = student(augment(x_train[idx], generator))
-            loss = kd_loss(logits, teacher_train[idx], y_train[idx], cfg.alpha, cfg.temperature)
+            x = augment(x_train[idx], generator)
+            if cfg.consistent:
+                with torch.no_grad():
+                    targets = teacher(x, *(extra[idx] for extra in teacher_extra))
+            else:
+                targets = teacher_train[idx]
+            logits = student(x)
+            loss = kd_loss(logits, targets, y_train[idx], cfg.alpha, cfg.temperature)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
