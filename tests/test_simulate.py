@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -122,3 +123,24 @@ def test_cli_rejects_bad_options_with_one_line():
     )
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == ["error: --format must be binary or text, got 'xml'"]
+
+
+def test_cli_unusable_ports_are_one_line_errors(tmp_path):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        for args, message in (
+            (["--tcp", "70000"], "TCP port 70000 on 127.0.0.1: cannot listen"),
+            (["--tcp", str(taken.getsockname()[1])], "cannot listen"),
+            (["--link", str(tmp_path / "missing" / "ttyX")], f"{tmp_path / 'missing' / 'ttyX'}: cannot make the port's link"),
+        ):
+            result = subprocess.run(
+                [sys.executable, "-m", "edgehar.cli.main", "simulate", "synthetic", "--duration", "1s", *args],
+                capture_output=True, text=True, timeout=30,
+            )
+            assert result.returncode == 2, result.stderr
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+    finally:
+        taken.close()

@@ -13,6 +13,7 @@ import tempfile
 import tty
 from pathlib import Path
 
+from edgehar.errors import EdgeharError
 from edgehar.simulate.link import Link
 
 #: How long the simulated cable stays unplugged.
@@ -51,10 +52,16 @@ class PtyLink(Link):
         self.master, self.slave = master, slave
         self.slave_name = os.ttyname(slave)
         tmp = self.link_path.with_name(self.link_path.name + ".new")
-        if tmp.is_symlink() or tmp.exists():
-            tmp.unlink()
-        os.symlink(self.slave_name, tmp)
-        os.replace(tmp, self.link_path)
+        try:
+            if tmp.is_symlink() or tmp.exists():
+                tmp.unlink()
+            os.symlink(self.slave_name, tmp)
+            os.replace(tmp, self.link_path)
+        except OSError as exc:  # no such folder, no permission, a folder in the way
+            os.close(master)
+            os.close(slave)
+            self.master = self.slave = None
+            raise EdgeharError(f"{self.link_path}: cannot make the port's link there ({exc.strerror})") from exc
         asyncio.get_running_loop().add_reader(master, self._on_readable)
         self.connection += 1
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+from edgehar.errors import EdgeharError
 from edgehar.simulate.link import Link
 
 #: Bytes queued for a slow host before messages are dropped (at real rate) or awaited (at max).
@@ -33,7 +34,10 @@ class TcpLink(Link):
     async def start(self) -> None:
         if self._server is not None:
             return  # already listening (a test may start it before the device streams)
-        self._server = await asyncio.start_server(self._accept, self.host, self.port)
+        try:
+            self._server = await asyncio.start_server(self._accept, self.host, self.port)
+        except (OSError, OverflowError) as exc:  # port in use or taken, or outside 0-65535
+            raise EdgeharError(f"TCP port {self.port} on {self.host}: cannot listen ({exc})") from exc
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
