@@ -104,6 +104,7 @@ def test_sigint_ends_cleanly_with_a_summary(model, tmp_path):
 
 
 def test_bad_invocations_are_one_line_errors(model, tmp_path):
+    (tmp_path / "take").write_text("0,1,2\n")
     for args, message in (
         (["stream", str(model)], "exactly one source"),
         (["stream", str(model), "--replay", "x.csv", "--serial", "/dev/null"], "exactly one source"),
@@ -114,6 +115,10 @@ def test_bad_invocations_are_one_line_errors(model, tmp_path):
         (["stream", str(model), "--serial", str(tmp_path / "ttyNONE"), "--jsonl", str(tmp_path / "o.jsonl")],
          "cannot open"),
         (["record", "--label", "walk", "--out", str(tmp_path)], "--serial PORT or --ble"),
+        (["stream", str(model), "--replay", "x.csv", "--speed", "fast"], "--speed"),
+        (["stream", str(model), "--replay", str(tmp_path / "take")], "files without a suffix"),
+        # option typos are reported before the model is even looked at
+        (["stream", str(tmp_path / "none.tflite"), "--replay", "x.csv", "--smooth", "vote:0"], "--smooth"),
     ):
         proc = subprocess.run(edgehar(*args), capture_output=True, text=True, env=env(), timeout=60)
         assert proc.returncode != 0

@@ -75,16 +75,14 @@ def stream(
     from edgehar.runtime.runner import StreamRun
     from edgehar.runtime.smoothing import parse_smoothing
 
+    # Option typos fail before the model loads (the interpreter prints its own lines on stderr).
+    smoother = parse_smoothing(smooth)
+    hop_s = parse_seconds(hop, "--hop") if hop else None
+    window_s = parse_seconds(window, "--window") if window else None
+    max_gap_s = parse_seconds(max_gap, "--max-gap")
     card = read_card(model)
     interpreter = open_interpreter(model, backend, card.input, card.output)
-    pipeline = Pipeline(
-        card,
-        interpreter,
-        parse_smoothing(smooth),
-        hop_s=parse_seconds(hop, "--hop") if hop else None,
-        window_s=parse_seconds(window, "--window") if window else None,
-        max_gap_s=parse_seconds(max_gap, "--max-gap"),
-    )
+    pipeline = Pipeline(card, interpreter, smoother, hop_s=hop_s, window_s=window_s, max_gap_s=max_gap_s)
     source = open_cli_source(
         ble=ble, serial=serial, baud=baud, replay=replay, speed=speed, fmt=fmt,
         channels=channels, units=units, rate=rate, adapter=adapter,

@@ -93,7 +93,8 @@ def load_take(path: str | Path) -> Take:
         return load_utd_mhad_inertial(path)
     if path.suffix.lower() == ".csv":
         return load_recording_take(path)
-    raise EdgeharError(f"{path}: cannot replay '{path.suffix}' files (recordings .csv or UTD-MHAD *_inertial.mat)")
+    kind = f"'{path.suffix}' files" if path.suffix else "files without a suffix"
+    raise EdgeharError(f"{path}: cannot replay {kind} (recordings .csv or UTD-MHAD *_inertial.mat)")
 
 
 def take_files(path: str | Path) -> list[Path]:
