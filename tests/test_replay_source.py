@@ -107,6 +107,10 @@ def test_open_source_rejects_impossible_combinations(tmp_path):
     savemat(str(bad), {"other": np.zeros((3, 6))})
     with pytest.raises(EdgeharError, match="no 'd_iner' array"):
         open_source(SourceSpec(replay=str(bad)))
+    garbled = tmp_path / "y_inertial.mat"
+    garbled.write_bytes(b"not a MATLAB file\n")
+    with pytest.raises(EdgeharError, match="y_inertial.mat: cannot read as a MATLAB file"):
+        open_source(SourceSpec(replay=str(garbled)))
 
 
 def test_fallback_config_from_user_flags():

@@ -54,8 +54,10 @@ def load_utd_mhad_inertial(path: Path) -> Take:
 
         try:
             data = loadmat(str(path), variable_names=[UTD_MHAD_KEY]).get(UTD_MHAD_KEY)
-        except (OSError, ValueError, TypeError) as exc:
-            raise EdgeharError(f"{path}: cannot read as a MATLAB file ({exc})") from exc
+        except NotImplementedError as exc:  # MATLAB v7.3 files are HDF5
+            raise EdgeharError(f"{path}: MATLAB v7.3 (HDF5) files are not supported; save with -v7") from exc
+        except Exception as exc:  # scipy raises many types (MatReadError, ValueError, ...) for garbled files
+            raise EdgeharError(f"{path}: cannot read as a MATLAB file ({type(exc).__name__}: {exc})") from exc
     if data is None:
         raise EdgeharError(f"{path}: no '{UTD_MHAD_KEY}' array (not a UTD-MHAD inertial file)")
     data = np.asarray(data, dtype=np.float32)
