@@ -7,7 +7,6 @@ Parameters: poly 0x1021, init 0xFFFF, no reflection, xorout 0, check("123456789"
 from __future__ import annotations
 
 CRC16_INIT = 0xFFFF
-CRC16_CHECK = 0x29B1
 
 
 def _make_table() -> tuple[int, ...]:

@@ -31,11 +31,6 @@ class StreamResampler:
         self._prev_t: np.ndarray | None = None
         self._prev_x: np.ndarray | None = None
 
-    @property
-    def grid_origin(self) -> float | None:
-        """Device time of output sample 0 of the current grid."""
-        return self._origin
-
     def push(self, t: np.ndarray, x: np.ndarray) -> list[tuple[bool, np.ndarray, float]]:
         """Add input times ``t`` (n,) and values ``x`` (n, C) in increasing time.
 
