@@ -127,6 +127,24 @@ def test_bad_invocations_are_one_line_errors(model, tmp_path):
         assert "Traceback" not in proc.stderr
 
 
+
+def test_usage_errors_are_one_line_naming_the_option(tmp_path):
+    """typer >= 0.2x raises its own copy of click's exceptions; they must not reach the bug fallback."""
+    for args, line in (
+        (["stream"], "error: Missing argument 'model'."),
+        (["stream", "m.tflite", "--bogus"], "error: No such option: --bogus"),
+        (["simulate", "--tcp", "abc"], "error: Invalid value for '--tcp': "),
+        (["record", "--label"], "error: Option '--label' requires an argument."),
+        (["datasets", "synth", "--out", str(tmp_path / "s"), "--subjects", "0"], "error: Invalid value for '--subjects': "),
+        (["nosuchcommand"], "error: No such command 'nosuchcommand'."),
+    ):
+        proc = subprocess.run(edgehar(*args), capture_output=True, text=True, env=env(), timeout=60)
+        assert proc.returncode == 2, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(line), proc.stderr
+    proc = subprocess.run(edgehar(), capture_output=True, text=True, env=env(), timeout=60)
+    assert "Usage:" in proc.stdout and proc.stderr == ""  # no arguments: just the help
+
 # -- recording from a live serial board ---------------------------------------------------------------
 class PtyBoard:
     """A board on a pseudo-terminal: CONFIG then DATA frames (COBS + CRC) at real rate.

@@ -60,6 +60,16 @@ for _name in COMMAND_MODULES:
     importlib.import_module(f"edgehar.cli.{_name}").register(app)
 
 
+def _usage_error_type() -> type[Exception]:
+    """click's ClickException as typer raises it: typer >= 0.2x carries its own copy of click
+    (whose classes the click package's do not match), older typer uses the click package."""
+    try:
+        from typer._click.exceptions import ClickException
+    except ImportError:
+        from click.exceptions import ClickException
+    return ClickException
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors become one line on stderr and a non-zero exit."""
     debug = os.environ.get("EDGEHAR_DEBUG") == "1" or "--debug" in (argv or sys.argv[1:])
@@ -75,13 +85,13 @@ def main(argv: list[str] | None = None) -> None:
             raise
         sys.stderr.write(f"error: {exc}\n")
         sys.exit(exc.exit_code)
-    except Exception as exc:  # a click usage error or a bug: still one line unless --debug
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
+    except Exception as exc:  # a usage error or a bug: still one line unless --debug
+        if isinstance(exc, _usage_error_type()):  # bad option value, unknown option, missing argument
+            message = exc.format_message()
+            if message:  # empty after no arguments: the help it stands for is already printed
+                sys.stderr.write(f"error: {message}\n")
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, typer.Abort):
             sys.stderr.write("aborted\n")
             sys.exit(1)
         if debug:
