@@ -33,7 +33,7 @@ def simulate(
     speed: str = typer.Option("1", "--speed", help="1 (real rate), N times faster, or max."),
     samples_per_frame: int = typer.Option(5, "--samples-per-frame", help="Samples per DATA frame (BLE: at most what the MTU allows)."),
     loop: bool = typer.Option(False, "--loop", help="Start over when the data ends."),
-    duration: Optional[str] = typer.Option(None, "--duration", help="Stop after this long, e.g. 30s."),
+    duration: Optional[str] = typer.Option(None, "--duration", help="Stop after this long, e.g. 30s (TCP/BLE: counted once a host connects)."),
     drop: float = typer.Option(0.0, "--drop", help="Probability of dropping a frame."),
     duplicate: float = typer.Option(0.0, "--duplicate", help="Probability of sending a frame twice."),
     corrupt: float = typer.Option(0.0, "--corrupt", help="Probability of damaging a frame."),
