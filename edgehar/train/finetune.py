@@ -27,11 +27,13 @@ from edgehar.train.recipe import FinetuneSection
 
 @torch.no_grad()
 def extract_features(encoder: nn.Module, x: torch.Tensor, *, batch_size: int = 512) -> torch.Tensor:
-    """Features of ``x`` with the encoder in eval mode (its own mode is restored afterwards)."""
+    """Features of ``x`` with the encoder in eval mode (its own mode is restored afterwards).
+
+    Returned on the CPU: the cache is small, and heads train wherever they were built."""
     was_training = encoder.training
     encoder.eval()
     device = next(encoder.parameters()).device
-    out = [encoder(x[i : i + batch_size].to(device)).float() for i in range(0, x.shape[0], batch_size)]
+    out = [encoder(x[i : i + batch_size].to(device)).float().cpu() for i in range(0, x.shape[0], batch_size)]
     encoder.train(was_training)
     return torch.cat(out) if out else torch.empty(0)
 
