@@ -17,17 +17,7 @@ from typing import Optional
 
 import typer
 
-from edgehar.cli.source_options import (
-    AdapterOption,
-    BaudOption,
-    BleOption,
-    ChannelsOption,
-    FormatOption,
-    RateOption,
-    SerialOption,
-    UnitsOption,
-    open_cli_source,
-)
+from edgehar.cli import source_options as link
 from edgehar.errors import EdgeharError
 
 HELP = "Record labelled IMU takes from --serial or --ble into a dataset folder."
@@ -86,14 +76,14 @@ async def _record(source, recorder, duration_s: float | None, quiet: bool) -> di
 def record(
     label: str = typer.Option(..., "--label", help="Activity performed in this take (stored in the file)."),
     out: Path = typer.Option(..., "--out", help="Dataset folder; one file per take is added."),
-    serial: SerialOption = None,
-    ble: BleOption = None,
-    baud: BaudOption = 115200,
-    fmt: FormatOption = "auto",
-    channels: ChannelsOption = None,
-    units: UnitsOption = None,
-    rate: RateOption = None,
-    adapter: AdapterOption = None,
+    serial: link.SerialOption = None,
+    ble: link.BleOption = None,
+    baud: link.BaudOption = 115200,
+    fmt: link.FormatOption = "auto",
+    channels: link.ChannelsOption = None,
+    units: link.UnitsOption = None,
+    rate: link.RateOption = None,
+    adapter: link.AdapterOption = None,
     duration: Optional[str] = typer.Option(
         None, "--duration", help="Stop after this long, e.g. 30s (default: Ctrl-C)."
     ),
@@ -114,7 +104,7 @@ def record(
         raise EdgeharError("--duration must be positive")
     if out.exists() and not out.is_dir():
         raise EdgeharError(f"--out {out}: exists and is not a folder")
-    source = open_cli_source(
+    source = link.open_cli_source(
         ble=ble, serial=serial, baud=baud, fmt=fmt, channels=channels, units=units, rate=rate, adapter=adapter
     )
     path = _take_path(out, label)

@@ -13,35 +13,25 @@ from typing import Optional
 
 import typer
 
-from edgehar.cli.source_options import (
-    AdapterOption,
-    BaudOption,
-    BleOption,
-    ChannelsOption,
-    FormatOption,
-    RateOption,
-    SerialOption,
-    UnitsOption,
-    open_cli_source,
-)
+from edgehar.cli import source_options as link
 
 HELP = "Recognise activities live from --serial, --ble or --replay with an exported model."
 
 
 def stream(
     model: Path = typer.Argument(..., help="Exported model (.tflite or .onnx) with its edgehar card."),
-    ble: BleOption = None,
-    serial: SerialOption = None,
-    baud: BaudOption = 115200,
+    ble: link.BleOption = None,
+    serial: link.SerialOption = None,
+    baud: link.BaudOption = 115200,
     replay: Optional[Path] = typer.Option(
         None, "--replay", help="Play a recording or a dataset file instead of a live link."
     ),
     speed: str = typer.Option("1", "--speed", help="Replay speed: 1 (real time), N times faster, or max."),
-    fmt: FormatOption = "auto",
-    channels: ChannelsOption = None,
-    units: UnitsOption = None,
-    rate: RateOption = None,
-    adapter: AdapterOption = None,
+    fmt: link.FormatOption = "auto",
+    channels: link.ChannelsOption = None,
+    units: link.UnitsOption = None,
+    rate: link.RateOption = None,
+    adapter: link.AdapterOption = None,
     hop: Optional[str] = typer.Option(
         None, "--hop", help="Time between windows, e.g. 0.5s (default: the model card's)."
     ),
@@ -83,7 +73,7 @@ def stream(
     card = read_card(model)
     interpreter = open_interpreter(model, backend, card.input, card.output)
     pipeline = Pipeline(card, interpreter, smoother, hop_s=hop_s, window_s=window_s, max_gap_s=max_gap_s)
-    source = open_cli_source(
+    source = link.open_cli_source(
         ble=ble, serial=serial, baud=baud, replay=replay, speed=speed, fmt=fmt,
         channels=channels, units=units, rate=rate, adapter=adapter,
     )
