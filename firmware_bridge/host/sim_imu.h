@@ -14,7 +14,6 @@ public:
     bool fresh() const;
     /* Index of the newest sample (call only when one exists); marks it read. */
     uint64_t take();
-    double odr() const { return _odr; }
 
 private:
     int64_t newest() const; /* -1 before the first sample */
