@@ -281,3 +281,28 @@ def test_report_table_and_figures(tiny_run: Path, tmp_path: Path, capsys: pytest
     with pytest.raises(SystemExit):
         main(["report", str(tmp_path / "nothing")])
     assert "not a run directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "framework, modality, evaluations, files",
+    [
+        ("cmc_cmkm", "multimodal", {"multimodal", "imu", "skeleton"},
+         {"similarity_imu_encoder", "similarity_skeleton_encoder", "fusion_head", "imu_head"}),
+        ("simclr_hnl", "skeleton", {"skeleton"}, {"skeleton_encoder", "skeleton_head"}),
+        ("supervised", "imu", {"imu", "imu@50pct"}, {"imu_encoder", "imu_head", "imu_head@50pct"}),
+    ],
+)
+def test_every_framework_family_trains(tmp_path: Path, framework: str, modality: str, evaluations: set,
+                                       files: set) -> None:
+    from edgehar.train.pipeline import train_run
+    from edgehar.train.recipe import load_recipe
+
+    recipe = load_recipe(write_recipe(tmp_path), [
+        f"framework.name={framework}", f"framework.modality={modality}", "pretrain.epochs=1", "finetune.epochs=2",
+        "cmkm.imu_encoder.epochs=1", "cmkm.skeleton_encoder.epochs=1", "cmkm.skeleton_encoder.batch_size=16",
+        "cmkm.imu_encoder.batch_size=16", "data.label_percents=[100, 50]",
+    ])
+    out = train_run(recipe, tmp_path / "run", log=lambda _m: None)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert evaluations <= set(metrics["evaluations"]) and metrics["main"] == modality
+    assert files <= {p.stem for p in (out / "seed_0").glob("*.pt")}

@@ -170,7 +170,7 @@ def _pretrain_contrastive(recipe: Recipe, data: RunData, meta: dict, seed: int, 
     L.seed_everything(seed, workers=True, verbose=False)
     encoders = {m: build.encoder(recipe, meta, m) for m in modalities}
     projections = {m: build.projection(recipe, encoders[m].out_dim) for m in modalities}
-    prefix = "" if stage == "pretrain" else f"{stage}_"
+    prefix = "" if stage == "pretrain" else "similarity_"  # CMKM's frozen encoders: similarity_<m>_encoder.pt
     saved = {f"{prefix}{m}_encoder": encoders[m] for m in modalities}
     saved.update({f"{prefix}{m}_projection": projections[m] for m in modalities})
     if not _load_into(saved, seed_dir):
