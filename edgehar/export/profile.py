@@ -46,7 +46,7 @@ class DistillSection(_Section):
     alpha: float = Field(0.7, ge=0.0, le=1.0, description="weight of the KL term; 1 - alpha weighs cross-entropy")
     temperature: float = Field(4.0, gt=0.0)
     consistent: bool = Field(
-        False, description="the teacher sees the student's augmented IMU window (else: clean targets computed once)"
+        True, description="the teacher sees the student's augmented IMU window (else: clean targets computed once)"
     )
     epochs: int = Field(300, ge=1)
     batch_size: int = Field(64, ge=1)
