@@ -53,7 +53,8 @@ def register(app: typer.Typer) -> None:
             raise EdgeharError("--resume needs --out naming the run to continue")
         target = out if out is not None else _default_out(cfg.name)
 
-        from edgehar.train.pipeline import train_run
+        from edgehar.train.pipeline import is_global_zero, train_run
 
         run = train_run(cfg, target, resume=resume, log=lambda msg: typer.echo(msg, err=True))
-        typer.echo(str(run))
+        if is_global_zero():  # under DDP every process runs this command; one answer is enough
+            typer.echo(str(run))

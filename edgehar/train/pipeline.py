@@ -37,7 +37,7 @@ from edgehar.train.run_data import SPLITS, RunData, load_run_data
 MODALITIES = ("imu", "skeleton")
 
 
-def _global_zero() -> bool:
+def is_global_zero() -> bool:
     """True in the process that writes files; Lightning and torchrun set these variables."""
     return all(os.environ.get(var, "0") == "0" for var in ("RANK", "LOCAL_RANK", "NODE_RANK", "SLURM_PROCID"))
 
@@ -135,7 +135,7 @@ def _load_best(module: Any, trainer: Any) -> None:
 def _save(modules: dict[str, Any], seed_dir: Path) -> None:
     import torch
 
-    if not _global_zero():
+    if not is_global_zero():
         return
     seed_dir.mkdir(parents=True, exist_ok=True)
     for name, mod in modules.items():
@@ -357,7 +357,7 @@ def _train_seed(recipe: Recipe, data: RunData, meta: dict, seed: int, seed_dir: 
             train_idx = limited_labels(data.prepared, data.splits["train"], percent, seed=seed,
                                        method=recipe.data.label_method)
             encoders, head = _train_supervised(recipe, data, meta, seed, seed_dir, train_idx, suffix, resume=resume)
-            if not _global_zero():
+            if not is_global_zero():
                 continue
             feats = _features(encoders, data)
             mods = MODALITIES if modality == "multimodal" else (modality,)
@@ -376,7 +376,7 @@ def _train_seed(recipe: Recipe, data: RunData, meta: dict, seed: int, seed_dir: 
         encoders = _pretrain_contrastive(recipe, data, meta, seed, seed_dir, resume=resume, modalities=mods,
                                          stage="pretrain", loss=_losses(recipe), stage_cfg=recipe.pretrain,
                                          similarity=similarity)
-        if not _global_zero():
+        if not is_global_zero():
             return None
         feats = _features(encoders, data)
         heads = ("multimodal", *MODALITIES) if fw in MULTIMODAL_SSL else (modality,)
@@ -387,7 +387,7 @@ def _train_seed(recipe: Recipe, data: RunData, meta: dict, seed: int, seed_dir: 
                 if percent == main and name == main_evaluation(recipe):
                     test = res["features"]["test"]
                     embedding = _fused(res["head"], test) if name == "multimodal" else test[0]
-    if not _global_zero():
+    if not is_global_zero():
         return None
     if embedding is not None:
         test_idx = data.splits["test"]
@@ -455,7 +455,7 @@ def train_run(recipe: Recipe, out: Path, *, resume: bool = False, log: Callable[
 
     if recipe.trainer.num_threads:
         torch.set_num_threads(recipe.trainer.num_threads)
-    writer = _global_zero()
+    writer = is_global_zero()
     if writer and resume:
         check_resume_config(recipe, out)
     data = load_run_data(recipe.data)  # before creating anything: a bad data folder leaves no debris
