@@ -189,6 +189,11 @@ def export_run(
         row = _file_row(entry, raw_test, labels, names, float_model, profile, notes, log)
         if row is not None:
             rows.append(row)
+            if row.get("agreement") is not None and row["agreement"] < AGREEMENT_WARNING:
+                notes.append(
+                    f"{row['name']} agrees with the float {profile.model} on only {100 * row['agreement']:.1f}% of "
+                    f"test windows: {precision_hint(row, profile.model)}"
+                )
 
     report = {
         "run_id": run.path.name,
@@ -219,6 +224,19 @@ def export_run(
     json_path, md_path = write_report(report, out)
     log(f"wrote {json_path} and {md_path}")
     return report
+
+
+AGREEMENT_WARNING = 0.95
+
+
+def precision_hint(row: dict[str, Any], model: str) -> str:
+    """What to do about a file that often disagrees with its float model."""
+    if row.get("precision") != "int8":
+        return "the conversion changed the model; compare the float files"
+    if model == "encoder":
+        return ("full-integer attention, softmax and LayerNorm lose too much; ship the distilled student, "
+                "or the int8 ONNX / float32 file of the encoder")
+    return "calibration does not represent the data well, or the model is too sensitive to int8"
 
 
 def _file_row(entry, raw_test, labels, names, float_model: _Float, profile, notes, log) -> dict[str, Any] | None:
