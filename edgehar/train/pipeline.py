@@ -478,6 +478,11 @@ def train_run(recipe: Recipe, out: Path, *, resume: bool = False, log: Callable[
         (out / "run.json").write_text(json.dumps(run_meta, indent=1))
         log(f"{recipe.name}: {recipe.framework.name} ({recipe.framework.modality}) on {meta['name']} "
             f"[{data.protocol}: {meta['split_sizes']}], seeds {list(recipe.seeds)} -> {out}")
+        from edgehar.train.engine import resolve_accelerator, resolve_precision
+
+        accelerator = resolve_accelerator(recipe.trainer)
+        log(f"engine: {accelerator}, precision {resolve_precision(recipe.trainer, accelerator)}, "
+            f"strategy {recipe.trainer.strategy}, {torch.get_num_threads()} CPU thread(s)")
     per_seed: dict[int, dict] = {}
     for seed in recipe.seeds:
         result = _train_seed(recipe, data, meta, seed, out / f"seed_{seed}", resume=resume)
