@@ -152,12 +152,6 @@ def distill(
     x_train, y_train = imu["train"], torch.from_numpy(labels["train"])
     teacher_train = torch.from_numpy(teacher_logits["train"])
     teacher_extra = data.inputs(modality, splits["train"])[1:]  # the skeleton, for a multimodal teacher
-    ema = None
-    if cfg.ema_decay > 0:
-        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-
-        ema = AveragedModel(student, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
-    scored = ema.module if ema is not None else student  # the weights that are validated and kept
     best: tuple[float, int, dict] | None = None
     history: list[dict[str, float]] = []
     for epoch in range(1, cfg.epochs + 1):
@@ -178,17 +172,15 @@ def distill(
             loss.backward()
             optimizer.step()
             schedule.step()
-            if ema is not None:
-                ema.update_parameters(student)
             total += float(loss.detach()) * len(idx)
-        scored.eval()
+        student.eval()
         row = {"epoch": epoch, "loss": total / len(order)}
         if "val" in imu:
-            row["val_accuracy"] = _accuracy(predict_logits(scored, (imu["val"],)), labels["val"])
+            row["val_accuracy"] = _accuracy(predict_logits(student, (imu["val"],)), labels["val"])
         history.append(row)
         score = row.get("val_accuracy", float(epoch))
         if best is None or score > best[0] or "val" not in imu:
-            best = (score, epoch, copy.deepcopy(scored.state_dict()))
+            best = (score, epoch, copy.deepcopy(student.state_dict()))
         if epoch % max(1, cfg.epochs // 10) == 0 or epoch == cfg.epochs:
             log(f"distill epoch {epoch}/{cfg.epochs}: loss {row['loss']:.4f}"
                 + (f", val acc {row['val_accuracy']:.4f}" if "val_accuracy" in row else ""))

@@ -52,7 +52,6 @@ class DistillSection(_Section):
     batch_size: int = Field(64, ge=1)
     lr: float = Field(3e-3, gt=0.0)
     weight_decay: float = Field(1e-4, ge=0.0)
-    ema_decay: float = Field(0.0, ge=0.0, lt=1.0, description="exponential moving average of the weights; 0: off")
     augment: dict[str, dict[str, Any]] | None = Field(default_factory=lambda: dict(DEFAULT_DISTILL_AUGMENT))
     seed: int = 0
 
