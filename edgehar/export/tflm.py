@@ -79,7 +79,8 @@ def load_tflm(model: bytes) -> TflmModel:
     runtime = _runtime()
     with _capture_fd2() as log:
         try:
-            interp = runtime.Interpreter.from_bytes(model, arena_size=_ARENA_LIMIT)
+            # Generous, so allocation never fails (a failed allocation can crash the wrapper).
+            interp = runtime.Interpreter.from_bytes(model, arena_size=max(_ARENA_LIMIT, 10 * len(model)))
             detail = interp.get_input_details(0)
             interp.set_input(np.zeros(detail["shape"], detail["dtype"]), 0)
             interp.invoke()
