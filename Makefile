@@ -16,14 +16,20 @@ $(BIN)/edgehar: pyproject.toml
 
 venv: $(BIN)/edgehar
 
+# The whole chain on the synthetic dataset: generate it, pretrain (CMC-HNL) and fine-tune, distil
+# into the int8 edge student and export it, then stream a held-out subject's take through it.
 demo: venv
-	$(BIN)/edgehar train --out $(DEMO)/run
+	rm -rf $(DEMO)
+	$(BIN)/edgehar datasets synth --out $(DEMO)/data
+	$(BIN)/edgehar train --data-dir $(DEMO)/data --out $(DEMO)/run
+	$(BIN)/edgehar export $(DEMO)/run --int8 --format tflite,onnx,c --out $(DEMO)/export
+	$(BIN)/edgehar stream $(DEMO)/export/student_int8.tflite --replay $(DEMO)/data/Inertial/a9_s2_t1_inertial.mat --speed max --smooth vote:3
 
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 test-slow: venv
 	$(BIN)/python -m pytest -m slow
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) $(DEMO) .pytest_cache

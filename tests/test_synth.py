@@ -15,7 +15,7 @@ from scipy.io import loadmat
 from scipy.signal import resample, savgol_filter
 from scipy.spatial.transform import Rotation
 
-from edgehar.data.synth import ACTIVITIES, GENERATOR_VERSION, default_dataset_dir, generate_trial, write_synthetic_dataset
+from edgehar.data.synth import ACTIVITIES, DEFAULT_TRIALS, GENERATOR_VERSION, default_dataset_dir, generate_trial, write_synthetic_dataset
 from edgehar.data.synth.body import J, JOINT_NAMES, forward_kinematics, sample_body
 from edgehar.data.synth.choreography import Choreography
 from edgehar.data.synth.imu import GRAVITY, STANDARD_GRAVITY, ideal_imu, jittered_mount, nominal_mount
@@ -268,7 +268,7 @@ def test_default_dataset_is_generated_once_and_atomically(tmp_path: Path, monkey
     assert len(paths) == 1
     root = Path(paths.pop())
     assert root == parent / f"v{GENERATOR_VERSION}-seed0"
-    assert len(list((root / "Inertial").glob("*.mat"))) == len(ACTIVITIES) * 32
+    assert len(list((root / "Inertial").glob("*.mat"))) == len(ACTIVITIES) * 8 * DEFAULT_TRIALS
     assert [p.name for p in parent.iterdir()] == [root.name]  # no partial or outdated copies left
     monkeypatch.setenv("EDGEHAR_CACHE", str(tmp_path))
     start = time.perf_counter()

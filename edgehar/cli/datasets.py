@@ -71,14 +71,15 @@ def synth(
     out: Path = typer.Option(..., "--out", "-o", help="Folder to write the dataset into (UTD-MHAD layout)."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same numbers."),
     subjects: int = typer.Option(8, "--subjects", min=1, help="Number of simulated subjects."),
-    trials: int = typer.Option(4, "--trials", min=1, help="Repetitions of each activity per subject."),
+    trials: Optional[int] = typer.Option(None, "--trials", min=1, help="Repetitions of each activity per subject [default: 5]."),
     force: bool = typer.Option(False, "--force", help="Overwrite the dataset files in a non-empty folder."),
 ) -> None:
     """Generate the synthetic paired IMU + skeleton dataset (physically simulated)."""
     import time
 
-    from edgehar.data.synth import ACTIVITIES, write_synthetic_dataset
+    from edgehar.data.synth import ACTIVITIES, DEFAULT_TRIALS, write_synthetic_dataset
 
+    trials = DEFAULT_TRIALS if trials is None else trials
     start = time.perf_counter()
     root = write_synthetic_dataset(out, seed=seed, subjects=subjects, trials=trials, overwrite=force)
     pairs = len(ACTIVITIES) * subjects * trials

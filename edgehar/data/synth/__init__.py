@@ -7,7 +7,7 @@ modalities agree the way contrastive pretraining needs them to.
 
 from edgehar.data.synth.activities import ACTIVITIES
 from edgehar.data.synth.trial import SynthTrial, generate_trial
-from edgehar.data.synth.writer import GENERATOR_VERSION, default_dataset_dir, write_synthetic_dataset
+from edgehar.data.synth.writer import DEFAULT_TRIALS, GENERATOR_VERSION, default_dataset_dir, write_synthetic_dataset
 
-__all__ = ["ACTIVITIES", "GENERATOR_VERSION", "SynthTrial", "default_dataset_dir", "generate_trial",
+__all__ = ["ACTIVITIES", "DEFAULT_TRIALS", "GENERATOR_VERSION", "SynthTrial", "default_dataset_dir", "generate_trial",
            "write_synthetic_dataset"]
