@@ -8,7 +8,8 @@ runtime must not need tensorflow, torch or even the ``onnx`` package to learn ho
 
 Preprocessing contract (what the runtime does before ``invoke``), all in the card:
 1. take ``window_seconds`` of samples at ``source_rate_hz`` in ``channels`` order and ``units``;
-2. resample each channel linearly to ``window_steps`` points (:func:`resample_steps`);
+2. resample each channel to ``window_steps`` points with the card's ``resample`` method, the one
+   training used on whole clips (:func:`edgehar.runtime.resample.resample_window`);
 3. standardise per channel: ``(x - norm_mean) / norm_std``;
 4. lay out as ``input.shape`` (``input_layout`` "NCW" = batch, channel, step);
 5. if ``input.dtype`` is an integer type, quantize with ``input.scale`` / ``input.zero_point``;
@@ -118,7 +119,12 @@ class ModelCard:
             raise EdgeharError(
                 f"model input: expected windows shaped (N, {len(self.channels)}, T), got {tuple(x.shape)}"
             )
-        x = resample_steps(x, self.window_steps)
+        if x.shape[-1] != self.window_steps:
+            from edgehar.runtime.resample import resample_window
+
+            x = np.stack(
+                [resample_window(w.T, self.window_steps, self.resample).T for w in x]
+            ).astype(np.float32, copy=False)
         mean = np.asarray(self.norm_mean, np.float32)[None, :, None]
         std = np.asarray(self.norm_std, np.float32)[None, :, None]
         x = (x - mean) / std
@@ -167,26 +173,6 @@ class ModelCard:
 
 
 # -- numeric helpers shared by export, eval and the runtime ---------------------------------
-def resample_steps(x: np.ndarray, steps: int) -> np.ndarray:
-    """Linearly resample the last axis of ``x`` to ``steps`` points, endpoints kept.
-
-    The training pipeline resamples the same way, so a window seen on the device matches
-    what the model was trained on.
-    """
-    n = x.shape[-1]
-    if n == steps:
-        return x.astype(np.float32, copy=False)
-    if n < 2:
-        return np.repeat(x, steps, axis=-1).astype(np.float32)
-    src = np.linspace(0.0, 1.0, n)
-    dst = np.linspace(0.0, 1.0, steps)
-    pos = np.interp(dst, src, np.arange(n, dtype=np.float64))
-    lo = np.floor(pos).astype(np.int64).clip(0, n - 1)
-    hi = np.minimum(lo + 1, n - 1)
-    frac = (pos - lo).astype(np.float32)
-    return (x[..., lo] * (1.0 - frac) + x[..., hi] * frac).astype(np.float32)
-
-
 def quantize(x: np.ndarray, spec: TensorSpec) -> np.ndarray:
     """Float -> the tensor's element type (affine int8/uint8/int16, or float16/float32)."""
     if spec.quantized:

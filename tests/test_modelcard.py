@@ -17,7 +17,6 @@ from edgehar.modelcard import (
     onnx_metadata,
     quantize,
     read_card,
-    resample_steps,
 )
 
 
@@ -103,12 +102,18 @@ def test_from_json_names_missing_keys_and_wrong_format():
         ModelCard.from_json("{nope")
 
 
-def test_resample_keeps_endpoints_and_linear_ramps():
-    x = np.linspace(0.0, 1.0, 101, dtype=np.float32)[None, None, :].repeat(2, axis=1)
-    y = resample_steps(x, 11)
-    assert y.shape == (1, 2, 11)
-    np.testing.assert_allclose(y[0, 0], np.linspace(0.0, 1.0, 11), atol=1e-6)
-    assert np.array_equal(resample_steps(x, 101), x)
+def test_normalize_resamples_with_the_cards_method():
+    """The card resamples the way training did (its ``resample``), so FFT and linear cards differ."""
+    t = np.arange(101, dtype=np.float32)
+    raw = np.stack([np.sin(t / 7.0)] * 6)[None].astype(np.float32)
+    linear, fft = make_card(resample="linear"), make_card(resample="fft")
+    y_lin, y_fft = linear.normalize(raw), fft.normalize(raw)
+    assert y_lin.shape == y_fft.shape == (1, 6, 8)
+    std = np.asarray(linear.norm_std, np.float32)[None, :, None]
+    mean = np.asarray(linear.norm_mean, np.float32)[None, :, None]
+    np.testing.assert_allclose(y_lin * std + mean, raw[..., np.linspace(0, 100, 8).round().astype(int)], atol=0.1)
+    assert not np.allclose(y_lin, y_fft, atol=1e-3)
+    np.testing.assert_array_equal(linear.normalize(raw[..., :8]), fft.normalize(raw[..., :8]))
 
 
 def test_quantize_dequantize_error_is_half_a_step():
