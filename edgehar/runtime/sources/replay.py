@@ -94,7 +94,7 @@ class ReplaySource(Source):
 
     async def __aiter__(self) -> AsyncIterator[Item]:
         name = self.take.path.name if self.take.path else "take"
-        yield LinkEvent("connected", f"replay of {name} at {'max' if self.speed is None else self.speed}x",
+        yield LinkEvent("connected", f"replay of {name} at {'max speed' if self.speed is None else f'{self.speed:g}x'}",
                         info=self.info)
         samples = self.take.samples
         device = self._device_times()
