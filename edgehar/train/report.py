@@ -43,7 +43,7 @@ def collect(paths: Sequence[Path], split: str = "test") -> list[Row]:
             if summary is None:
                 continue
             rows.append(Row(
-                run=run.config.name, dataset=metrics["dataset"], protocol=metrics["protocol"],
+                run=run.path.name, dataset=metrics["dataset"], protocol=metrics["protocol"],
                 framework=metrics["framework"], beta=run.config.loss.beta, evaluation=name, head=ev["head"],
                 label_percent=float(ev["label_percent"]), seeds=len(ev["per_seed"]), stats=summary,
             ))
