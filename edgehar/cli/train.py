@@ -7,7 +7,8 @@ from typing import List, Optional
 
 import typer
 
-DEFAULT_RECIPE = Path(__file__).resolve().parents[2] / "train" / "default.yaml"
+# edgehar/recipes is the top-level train/ folder (a link in the source tree, copied into wheels).
+DEFAULT_RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "default.yaml"
 
 
 def _default_out(name: str) -> Path:
