@@ -9,7 +9,7 @@ runtime must not need tensorflow, torch or even the ``onnx`` package to learn ho
 Preprocessing contract (what the runtime does before ``invoke``), all in the card:
 1. take ``window_seconds`` of samples at ``source_rate_hz`` in ``channels`` order and ``units``;
 2. resample each channel to ``window_steps`` points with the card's ``resample`` method, the one
-   training used on whole clips (:func:`edgehar.runtime.resample.resample_window`);
+   training used on whole clips (:func:`edgehar.resampling.resample`);
 3. standardise per channel: ``(x - norm_mean) / norm_std``;
 4. lay out as ``input.shape`` (``input_layout`` "NCW" = batch, channel, step);
 5. if ``input.dtype`` is an integer type, quantize with ``input.scale`` / ``input.zero_point``;
@@ -120,11 +120,9 @@ class ModelCard:
                 f"model input: expected windows shaped (N, {len(self.channels)}, T), got {tuple(x.shape)}"
             )
         if x.shape[-1] != self.window_steps:
-            from edgehar.runtime.resample import resample_window
+            from edgehar.resampling import resample
 
-            x = np.stack(
-                [resample_window(w.T, self.window_steps, self.resample).T for w in x]
-            ).astype(np.float32, copy=False)
+            x = resample(x, self.window_steps, self.resample, axis=-1).astype(np.float32, copy=False)
         mean = np.asarray(self.norm_mean, np.float32)[None, :, None]
         std = np.asarray(self.norm_std, np.float32)[None, :, None]
         x = (x - mean) / std

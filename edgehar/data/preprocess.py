@@ -19,13 +19,13 @@ only (``edgehar.data.normalize``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from math import gcd
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edgehar.data.sample import RawDataset, Sample
+from edgehar.resampling import resample
 from edgehar.errors import EdgeharError
 
 
@@ -99,30 +99,6 @@ class PreparedDataset:
             for f in fields(self)
             if f.name not in self.ARRAY_FIELDS
         }
-
-
-def resample(x: np.ndarray, length: int, method: str, axis: int = 0) -> np.ndarray:
-    """Resample ``x`` along ``axis`` to ``length`` points with one of the documented methods."""
-    n = x.shape[axis]
-    if n == length:
-        return x.copy()
-    if method == "fft":
-        from scipy.signal import resample as fft_resample
-
-        return fft_resample(x, length, axis=axis)
-    if method == "polyphase":
-        from scipy.signal import resample_poly
-
-        g = gcd(length, n)
-        out = resample_poly(x, length // g, n // g, axis=axis, padtype="line")
-        return np.take(out, np.arange(length), axis=axis)
-    if method == "linear":
-        pos = np.linspace(0.0, n - 1, length)
-        i0 = np.minimum(np.floor(pos).astype(np.int64), n - 2)
-        frac = (pos - i0).reshape((-1,) + (1,) * (x.ndim - 1))
-        moved = np.moveaxis(x, axis, 0)
-        return np.moveaxis(moved[i0] * (1.0 - frac) + moved[i0 + 1] * frac, 0, axis)
-    raise EdgeharError(f"unknown resample method '{method}' (fft, polyphase, linear)")
 
 
 def _normalize_skeleton(skel: np.ndarray, cfg: PreprocessConfig, joint_names: tuple[str, ...], source: str) -> np.ndarray:

@@ -27,7 +27,8 @@ from edgehar.protocol.device_time import DeviceTimeUnwrapper
 from edgehar.protocol.sequence import SequenceTracker
 from edgehar.runtime.clock import ClockMap, RateEstimator
 from edgehar.runtime.interpreter import Interpreter
-from edgehar.runtime.resample import StreamResampler, resample_window
+from edgehar.resampling import resample
+from edgehar.runtime.resample import StreamResampler
 from edgehar.runtime.smoothing import Smoother, Transition
 from edgehar.runtime.sources.base import Block, LinkEvent, StreamInfo
 from edgehar.runtime.units import conversion_factors
@@ -304,7 +305,7 @@ class Pipeline:
 
     def _infer(self, window: Window, latency: dict[str, float]) -> WindowResult:
         t0 = time.perf_counter()
-        steps = resample_window(window.samples, self.card.window_steps, self.card.resample)
+        steps = resample(window.samples, self.card.window_steps, self.card.resample, axis=0)
         x = ((steps - self._mean) / self._std).astype(np.float32)
         x = x[None] if self.card.input_layout == "NWC" else x.T[None]
         t1 = time.perf_counter()

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgehar.errors import EdgeharError
-
 
 class StreamResampler:
     """Turns timestamped chunks into samples at ``rate_hz``; keeps one input sample of history."""
@@ -79,40 +77,3 @@ class StreamResampler:
             values = x_lo + w * (x[idx + 1] - x_lo)
         self._count += n
         out.append((False, values.astype(np.float32, copy=False), float(grid[0])))
-
-
-def resample_window(x: np.ndarray, steps: int, method: str) -> np.ndarray:
-    """Resample a window ``x`` (T, C) to ``steps`` rows exactly as training resampled clips.
-
-    ``method`` is the card's ``resample``: ``linear`` (endpoints kept), ``fft`` (numerically the
-    same as ``scipy.signal.resample``, done with numpy because importing scipy.signal alone costs
-    more than the runtime's whole start-up budget) or ``polyphase`` (scipy, imported on first use).
-    """
-    n = x.shape[0]
-    if n == steps:
-        return x
-    if method == "linear":
-        if n < 2:
-            return np.repeat(x, steps, axis=0)
-        pos = np.linspace(0.0, n - 1, steps)
-        lo = np.minimum(np.floor(pos).astype(np.int64), n - 2)
-        frac = (pos - lo)[:, None]
-        return x[lo] * (1.0 - frac) + x[lo + 1] * frac
-    if method == "fft":
-        spectrum = np.fft.rfft(x, axis=0)
-        out = np.zeros((steps // 2 + 1, x.shape[1]), spectrum.dtype)
-        m = min(steps, n)
-        keep = m // 2 + 1
-        out[:keep] = spectrum[:keep]
-        if m % 2 == 0:
-            # The Nyquist bin of the shorter length is shared by +/- frequencies: split or join it.
-            out[m // 2] *= 2.0 if steps < n else 0.5
-        return np.fft.irfft(out, steps, axis=0) * (steps / n)
-    if method == "polyphase":
-        from math import gcd
-
-        from scipy.signal import resample_poly
-
-        g = gcd(steps, n)
-        return resample_poly(x, steps // g, n // g, axis=0, padtype="line")[:steps]
-    raise EdgeharError(f"model card: unknown resample method {method!r} (linear, fft, polyphase)")
